@@ -1,0 +1,101 @@
+from drf_spectacular.utils import extend_schema, inline_serializer
+from knox import views as knox_views
+from rest_framework import serializers
+from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .permissions import AuthenticatedOnly
+from .scoping import user_scope
+
+
+class AssignmentSerializer(serializers.Serializer):
+    role = serializers.CharField(label="角色")
+    role_display = serializers.CharField(label="角色名称")
+    level = serializers.CharField(allow_null=True, label="层级")
+    node_id = serializers.IntegerField(allow_null=True, label="节点ID")
+    node_name = serializers.CharField(label="节点名称")
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField(label="用户名")
+    display_name = serializers.CharField(label="姓名")
+    assignments = AssignmentSerializer(many=True, label="角色")
+    can_reveal = serializers.BooleanField(label="可查看完整个人信息")
+    writable = serializers.ListField(child=serializers.CharField(), label="可写的数据类型")
+
+
+class MeView(APIView):
+    """当前用户、角色与管辖范围。"""
+
+    permission_classes = [AuthenticatedOnly]
+
+    @extend_schema(summary="当前用户", responses=MeSerializer)
+    def get(self, request):
+        from django.apps import apps
+
+        user = request.user
+        rows = []
+        for a in user.assignments.select_related("town", "zone", "village", "grid"):
+            node = a.grid or a.village or a.zone or a.town
+            level = "grid" if a.grid_id else "village" if a.village_id else "zone" if a.zone_id else "town" if a.town_id else None
+            rows.append({
+                "role": a.role, "role_display": a.get_role_display(), "level": level,
+                "node_id": node.pk if node else None, "node_name": str(node) if node else "全区",
+            })
+        scope = user_scope(user)
+        writable = [
+            m._meta.model_name for m in apps.get_models()
+            if getattr(m, "scope", None) is not None and not m._meta.abstract and _safe_can_write(scope, m)
+        ]
+        return Response(MeSerializer({
+            "id": user.pk, "username": user.username, "display_name": str(user), "assignments": rows,
+            "can_reveal": scope.can_reveal(), "writable": sorted(writable),
+        }).data)
+
+
+def _safe_can_write(scope, model):
+    try:
+        return scope.can_write(model)
+    except Exception:
+        return False
+
+
+class LoginView(knox_views.LoginView):
+    """换取 API 令牌（HTTP Basic 或已登录会话）；令牌会过期，可撤销。"""
+
+    authentication_classes = [BasicAuthentication, SessionAuthentication]
+    permission_classes = [AuthenticatedOnly]
+    throttle_scope = "login"
+
+    @extend_schema(
+        summary="获取 API 令牌",
+        request=None,
+        responses=inline_serializer("TokenResponse", {"expiry": serializers.DateTimeField(), "token": serializers.CharField()}),
+    )
+    def post(self, request, format=None):
+        return super().post(request, format=format)
+
+    def get_post_response_data(self, request, token, instance):
+        return {"expiry": self.format_expiry_datetime(instance.expiry), "token": token}
+
+
+class LogoutView(knox_views.LogoutView):
+    """撤销当前令牌。"""
+
+    permission_classes = [AuthenticatedOnly]
+
+    @extend_schema(summary="撤销当前令牌", request=None, responses={204: None})
+    def post(self, request, format=None):
+        return super().post(request, format=format)
+
+
+class LogoutAllView(knox_views.LogoutAllView):
+    """撤销本人的全部令牌。"""
+
+    permission_classes = [AuthenticatedOnly]
+
+    @extend_schema(summary="撤销全部令牌", request=None, responses={204: None})
+    def post(self, request, format=None):
+        return super().post(request, format=format)

@@ -1,0 +1,139 @@
+"""The one base class every API viewset uses: it applies the user's scope."""
+from __future__ import annotations
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from .scoping import REVEAL_ROLES, user_scope
+
+
+class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A foreign key input limited to the rows the user can read: outside is 400."""
+
+    default_error_messages = {
+        "does_not_exist": "无效的ID“{pk_value}”：对象不存在或不在您的管辖范围内。",
+        "incorrect_type": "类型错误，应为整数ID，收到 {data_type}。",
+        "required": "该字段是必填项。",
+        "null": "该字段不能为空。",
+    }
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        user = request.user if request else None
+        return user_scope(user).filter(queryset)
+
+
+class ScopedModelSerializer(serializers.ModelSerializer):
+    serializer_related_field = ScopedRelatedField
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    label = serializers.CharField(label="事件")
+    created_at = serializers.DateTimeField(label="时间")
+    user = serializers.CharField(allow_null=True, label="操作人")
+    url = serializers.CharField(allow_null=True, label="来源")
+    changes = serializers.DictField(allow_null=True, label="变更（字段: [旧值, 新值]）")
+
+
+HISTORY_LABELS = {"insert": "创建", "update": "修改", "delete": "删除"}
+HIDDEN_HISTORY_FIELDS = ("encrypted", "hash", "pinyin", "updated_at")
+
+
+def history_for(obj) -> list[dict]:
+    """The audit trail (django-pghistory) of one record, newest first, personal data hidden."""
+    from pghistory.models import Events
+
+    from .models import User
+
+    events = list(Events.objects.tracks(obj).order_by("-pgh_created_at")[:200])
+    user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context and e.pgh_context.get("user")}
+    names = {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)}
+    rows = []
+    for event in events:
+        context = event.pgh_context or {}
+        diff = event.pgh_diff
+        if diff is not None:
+            diff = {k: v for k, v in diff.items() if not any(h in k for h in HIDDEN_HISTORY_FIELDS)}
+        rows.append(
+            {
+                "label": HISTORY_LABELS.get(event.pgh_label, event.pgh_label),
+                "created_at": event.pgh_created_at,
+                "user": names.get(context.get("user")),
+                "url": context.get("url"),
+                "changes": diff,
+            }
+        )
+    return rows
+
+
+class ScopedViewSet(viewsets.ModelViewSet):
+    """Subclasses implement ``get_scoped_queryset``; never ``get_queryset``.
+
+    - lists and detail reads only see in-scope rows (outside: 404);
+    - writes need a writer role on the row (otherwise 403), checked before an
+      update and again after the write, inside the same transaction, so a write
+      that would land outside the scope is refused and rolled back whole.
+    """
+
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    read_only_action = False  # set on @action(...) for POST actions that only read (e.g. reveal)
+
+    def get_scoped_queryset(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def get_queryset(self):
+        queryset = self.get_scoped_queryset()
+        return user_scope(self.request.user).filter(queryset)
+
+    @property
+    def scope_model(self):
+        return self.queryset.model if self.queryset is not None else self.get_scoped_queryset().model
+
+    def ensure_writable(self, instance) -> None:
+        model = type(instance)
+        scope = user_scope(self.request.user)
+        if not model._default_manager.filter(scope.q(model, write=True), pk=instance.pk).exists():
+            raise PermissionDenied("写入的位置不在您的管辖范围内。")
+
+    def perform_write(self, serializer):
+        """Hook for subclasses that call a service; default: the serializer saves."""
+        return serializer.save()
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            instance = self.perform_write(serializer)
+            self.ensure_writable(instance or serializer.instance)
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            instance = self.perform_write(serializer)
+            self.ensure_writable(instance or serializer.instance)
+
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            self.destroy_instance(instance)
+
+    def destroy_instance(self, instance):
+        instance.delete()
+
+    @extend_schema(summary="变更记录", responses=HistoryEntrySerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request, pk=None):
+        """谁、何时、改了什么（审计记录）。"""
+        return Response(HistoryEntrySerializer(history_for(self.get_object()), many=True).data)
+
+
+class RevealSerializer(serializers.Serializer):
+    id_number = serializers.CharField(required=False, label="身份证号")
+    phone = serializers.CharField(allow_blank=True, label="电话")
+
+
+def reveal_allowed(user, obj) -> bool:
+    scope = user_scope(user)
+    model = type(obj)
+    return model._default_manager.filter(scope.q(model, roles=REVEAL_ROLES), pk=obj.pk).exists()

@@ -1,0 +1,159 @@
+"""One scope: turn a user into a filter for every model, failing closed.
+
+Every domain model declares ``scope = ScopeSpec(...)``: the forward lookup path
+from the model to each level of the hierarchy it hangs under. A user's role
+assignments become *grants* (a role on a node plus the node's ancestors); the
+filter for a model is the OR of what each grant reaches. A model without a
+ScopeSpec cannot be served (system check ``accounts.E001``), and a grant on a
+level the model has no path for reaches nothing.
+
+Paths must be forward relations (FK/one-to-one) so that the filter never
+duplicates rows.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Q
+
+LEVELS = ("town", "zone", "village", "natural_village", "grid")
+
+DISTRICT_ADMIN = "district_admin"
+TOWN_STAFF = "town_staff"
+ZONE_COMMITTEE = "zone_committee"
+VILLAGE_CADRE = "village_cadre"
+GRID_MEMBER = "grid_member"
+API_CONSUMER = "api_consumer"
+
+# Roles that may write somewhere (API consumers never write).
+WRITER_ROLES = frozenset({DISTRICT_ADMIN, TOWN_STAFF, ZONE_COMMITTEE, VILLAGE_CADRE, GRID_MEMBER})
+# Roles that may reveal full ID numbers and phones within their scope.
+REVEAL_ROLES = frozenset({DISTRICT_ADMIN, TOWN_STAFF, ZONE_COMMITTEE, VILLAGE_CADRE})
+
+ADMIN_ONLY = frozenset({DISTRICT_ADMIN})
+TOWN_UP = frozenset({DISTRICT_ADMIN, TOWN_STAFF})
+ZONE_UP = TOWN_UP | {ZONE_COMMITTEE}
+VILLAGE_UP = ZONE_UP | {VILLAGE_CADRE}
+
+NOTHING = Q(pk__in=[])
+
+
+@dataclasses.dataclass(frozen=True)
+class ScopeSpec:
+    """How a model hangs on the hierarchy, and which roles may write it."""
+
+    town: str | None = None
+    zone: str | None = None
+    village: str | None = None
+    natural_village: str | None = None
+    grid: str | None = None
+    member: str | None = None  # path to the PartyMember whose user is the grid member ("" = self)
+    node: str | None = None  # this model *is* a hierarchy node of that level
+    writers: frozenset = frozenset()
+
+
+@dataclasses.dataclass(frozen=True)
+class Grant:
+    role: str
+    level: str | None  # None: the whole district
+    chain: dict  # level -> id, for the node and its ancestors
+
+
+class UserScope:
+    def __init__(self, user_id: int | None, grants: list[Grant]):
+        self.user_id = user_id
+        self.grants = grants
+
+    @property
+    def roles(self) -> set[str]:
+        return {g.role for g in self.grants}
+
+    def can_write(self, model) -> bool:
+        return bool(self.roles & spec_of(model).writers & WRITER_ROLES)
+
+    def can_reveal(self) -> bool:
+        return bool(self.roles & REVEAL_ROLES)
+
+    def q(self, model, *, write: bool = False, roles: frozenset | None = None) -> Q:
+        """The filter for `model`: rows this user may read (or write)."""
+        spec = spec_of(model)
+        allowed = (spec.writers & WRITER_ROLES) if write else None
+        if roles is not None:
+            allowed = roles if allowed is None else allowed & roles
+        result = NOTHING
+        for grant in self.grants:
+            if allowed is not None and grant.role not in allowed:
+                continue
+            if grant.level is None:
+                return Q()
+            path = getattr(spec, grant.level)
+            node_id = grant.chain.get(grant.level)
+            if path and node_id is not None:
+                result |= Q(**{path: node_id})
+            if (
+                not write
+                and spec.node
+                and LEVELS.index(spec.node) < LEVELS.index(grant.level)
+                and grant.chain.get(spec.node)
+            ):
+                result |= Q(pk=grant.chain[spec.node])  # one's own ancestors are readable
+            if grant.role == GRID_MEMBER and spec.member is not None and self.user_id:
+                prefix = f"{spec.member}__" if spec.member else ""
+                result |= Q(**{f"{prefix}user": self.user_id})
+        return result
+
+    def filter(self, queryset, *, write: bool = False, roles: frozenset | None = None):
+        return queryset.filter(self.q(queryset.model, write=write, roles=roles))
+
+
+def spec_of(model) -> ScopeSpec:
+    spec = getattr(model, "scope", None)
+    if not isinstance(spec, ScopeSpec):
+        raise ImproperlyConfigured(f"{model.__name__} 没有声明 scope（ScopeSpec），不能对外提供。")
+    return spec
+
+
+def _grant_for(assignment) -> Grant:
+    role = assignment.role
+    if assignment.grid_id:
+        grid = assignment.grid
+        chain = {
+            "grid": grid.id,
+            "natural_village": grid.natural_village_id,
+            "village": grid.village_id,
+            "zone": grid.village.zone_id,
+            "town": grid.village.zone.town_id,
+        }
+        return Grant(role, "grid", chain)
+    if assignment.village_id:
+        v = assignment.village
+        return Grant(role, "village", {"village": v.id, "zone": v.zone_id, "town": v.zone.town_id})
+    if assignment.zone_id:
+        z = assignment.zone
+        return Grant(role, "zone", {"zone": z.id, "town": z.town_id})
+    if assignment.town_id:
+        return Grant(role, "town", {"town": assignment.town_id})
+    if role == GRID_MEMBER:  # linked households only, no grid
+        return Grant(role, "grid", {"grid": None})
+    return Grant(role, None, {})
+
+
+def user_scope(user) -> UserScope:
+    """The user's scope, computed once per request (cached on the user object)."""
+    if user is None or not user.is_authenticated:
+        return UserScope(None, [])
+    cached = getattr(user, "_zones_scope", None)
+    if cached is not None:
+        return cached
+    from .models import RoleAssignment
+
+    assignments = RoleAssignment.objects.filter(user=user).select_related(
+        "zone", "village__zone", "grid__village__zone"
+    )
+    grants = [_grant_for(a) for a in assignments]
+    if user.is_superuser and not any(g.level is None and g.role == DISTRICT_ADMIN for g in grants):
+        grants.append(Grant(DISTRICT_ADMIN, None, {}))
+    scope = UserScope(user.pk, grants)
+    user._zones_scope = scope
+    return scope

@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from .services import api_tokens_purge_expired
+
+
+@shared_task(acks_late=True)
+def purge_expired_tokens() -> int:
+    """Delete expired API tokens (daily, from the beat schedule)."""
+    return api_tokens_purge_expired()

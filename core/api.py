@@ -1,0 +1,57 @@
+"""API plumbing shared by every app: pagination and error format."""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class StandardPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _field_labels(context) -> dict[str, str]:
+    view = context.get("view")
+    if view is None or not hasattr(view, "get_serializer_class"):
+        return {}
+    try:
+        serializer = view.get_serializer_class()()
+    except Exception:  # the view has no plain serializer for this request
+        return {}
+    return {name: str(field.label) for name, field in getattr(serializer, "fields", {}).items() if field.label}
+
+
+def _label_messages(detail, labels: dict[str, str]):
+    """Prefix each field's messages with the field's Chinese label: 「身份证号：校验位错误。」"""
+    if not isinstance(detail, dict):
+        return detail
+    labelled = {}
+    for name, messages in detail.items():
+        label = labels.get(name)
+        if label and isinstance(messages, list):
+            messages = [m if not isinstance(m, str) or m.startswith(label) else f"{label}：{m}" for m in messages]
+        labelled[name] = messages
+    return labelled
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            exc = ValidationError({k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()})
+        else:
+            exc = ValidationError({"non_field_errors": exc.messages})
+    elif isinstance(exc, ProtectedError):
+        return Response({"detail": "该记录仍有关联数据，不能删除。"}, status=status.HTTP_409_CONFLICT)
+    elif isinstance(exc, IntegrityError):
+        return Response({"detail": "数据冲突：与已有记录重复或违反约束。"}, status=status.HTTP_400_BAD_REQUEST)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, ValidationError):
+        response.data = _label_messages(response.data, _field_labels(context))
+    return response

@@ -1,0 +1,14 @@
+"""Pinyin search keys so that `zs` finds 张三 and `zhang` finds 张三 too."""
+import functools
+
+from pypinyin import Style, lazy_pinyin
+
+
+@functools.lru_cache(maxsize=65536)
+def pinyin_key(name: str) -> str:
+    """'zs zhangsan' for 张三: initials, then the full spelling, lower case."""
+    if not name:
+        return ""
+    full = lazy_pinyin(name, errors="ignore")
+    initials = "".join(p[0] for p in full if p)
+    return f"{initials} {''.join(full)}".lower()

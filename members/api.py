@@ -1,0 +1,98 @@
+from django.db.models import Count
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from accounts.api_base import RevealSerializer, ScopedViewSet, reveal_allowed
+from accounts.scoping import user_scope
+from accounts.services import pii_reveal_log
+
+from . import filters, serializers, services
+from .models import HouseholdLink, PartyBranch, PartyMember
+
+
+class PartyBranchViewSet(ScopedViewSet):
+    """党组织。"""
+
+    queryset = PartyBranch.objects.all()
+    serializer_class = serializers.PartyBranchSerializer
+    filterset_class = filters.PartyBranchFilter
+    ordering_fields = ["id", "name", "kind"]
+
+    def get_scoped_queryset(self):
+        return PartyBranch.objects.all()
+
+
+class PartyMemberViewSet(ScopedViewSet):
+    """党员。身份证号、电话只显示脱敏形式；完整信息经 reveal 查看并留痕。"""
+
+    queryset = PartyMember.objects.all()
+    serializer_class = serializers.PartyMemberSerializer
+    filterset_class = filters.PartyMemberFilter
+    ordering_fields = ["id", "name", "joined_on", "birth_date", "link_count"]
+
+    def get_scoped_queryset(self):
+        return PartyMember.objects.select_related("branch").annotate(link_count=Count("links"))
+
+    def perform_write(self, serializer):
+        data = dict(serializer.validated_data)
+        if serializer.instance is None:
+            return services.member_create(**data)
+        return services.member_update(member=serializer.instance, **data)
+
+    @extend_schema(summary="查看完整身份证号和电话（留痕）", request=None, responses=RevealSerializer)
+    @action(detail=True, methods=["post"], read_only_action=True)
+    def reveal(self, request, pk=None):
+        member = self.get_object()
+        if not reveal_allowed(request.user, member):
+            raise PermissionDenied("您的角色不能查看完整个人信息。")
+        pii_reveal_log(user=request.user, obj=member, fields=["id_number", "phone"], ip_address=request.META.get("REMOTE_ADDR"))
+        return Response(member.reveal())
+
+    @extend_schema(summary="党员离开：重新分配其联系的户（预览/执行）", request=serializers.MemberLeaveSerializer,
+                   responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["post"])
+    def leave(self, request, pk=None):
+        member = self.get_object()
+        self.ensure_writable(member)
+        params = serializers.MemberLeaveSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        candidates = None
+        if "candidates" in params.validated_data:
+            ids = params.validated_data["candidates"]
+            candidates = list(user_scope(request.user).filter(PartyMember.objects.filter(pk__in=ids), write=True))
+            if len(candidates) != len(set(ids)):
+                from rest_framework.exceptions import ValidationError
+
+                raise ValidationError({"candidates": "部分接收党员不存在或不在您的管辖范围内。"})
+        return Response(
+            services.member_leave(member=member, left_on=params.validated_data["left_on"],
+                                  apply=params.validated_data["apply"], candidates=candidates)
+        )
+
+
+class HouseholdLinkViewSet(ScopedViewSet):
+    """党员联户：一户一名党员，一名党员10–20户。"""
+
+    queryset = HouseholdLink.objects.all()
+    serializer_class = serializers.HouseholdLinkSerializer
+    filterset_class = filters.HouseholdLinkFilter
+    ordering_fields = ["id", "linked_on"]
+
+    def get_scoped_queryset(self):
+        return HouseholdLink.objects.select_related("member", "household")
+
+    def perform_write(self, serializer):
+        data = serializer.validated_data
+        if serializer.instance is None:
+            return services.household_link_create(member=data["member"], household=data["household"])
+        if "household" in data and data["household"].pk != serializer.instance.household_id:
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"household": "联户记录不能改变户；请删除后重新联户。"})
+        return services.household_link_move(link=serializer.instance, member=data.get("member", serializer.instance.member))
+
+    def destroy_instance(self, instance):
+        services.household_link_delete(link=instance)

@@ -1,0 +1,73 @@
+from rest_framework import serializers
+
+from accounts.api_base import ScopedModelSerializer
+
+from .models import Duty, HouseholdLink, PartyBranch, PartyMember
+
+
+class PartyBranchSerializer(ScopedModelSerializer):
+    class Meta:
+        model = PartyBranch
+        fields = ["id", "name", "kind", "town", "zone", "village"]
+
+    def validate(self, attrs):
+        town = attrs.get("town", getattr(self.instance, "town", None))
+        zone = attrs.get("zone", getattr(self.instance, "zone", None))
+        village = attrs.get("village", getattr(self.instance, "village", None))
+        if zone is not None and town is not None and zone.town_id != town.pk:
+            raise serializers.ValidationError({"zone": "工作区不属于所选街道(镇)。"})
+        if village is not None and (zone is None or village.zone_id != zone.pk):
+            raise serializers.ValidationError({"village": "村/社区不属于所选工作区。"})
+        return attrs
+
+
+class PartyMemberSerializer(ScopedModelSerializer):
+    """ID number and phone: write-only input, masked output; see the `reveal` action."""
+
+    id_number = serializers.CharField(write_only=True, label="身份证号", max_length=18)
+    phone = serializers.CharField(write_only=True, required=False, allow_blank=True, label="电话")
+    duties = serializers.ListField(
+        child=serializers.ChoiceField(choices=Duty.choices, error_messages={"invalid_choice": "“{input}”不是六大员之一。"}),
+        required=False, label="六大员",
+    )
+    branch_name = serializers.CharField(source="branch.name", read_only=True, label="党组织名称")
+    link_count = serializers.IntegerField(read_only=True, label="联户数")
+
+    class Meta:
+        model = PartyMember
+        fields = [
+            "id", "branch", "branch_name", "name", "gender", "id_number", "id_number_masked", "birth_date", "phone",
+            "phone_masked", "joined_on", "status", "is_flowing", "duties", "left_on", "user", "link_count",
+        ]
+        read_only_fields = ["gender", "id_number_masked", "birth_date", "phone_masked", "left_on"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None and not isinstance(self.instance, list):
+            fields["id_number"].required = False  # updates may leave it unchanged
+        return fields
+
+
+class HouseholdLinkSerializer(ScopedModelSerializer):
+    member_name = serializers.CharField(source="member.name", read_only=True, label="党员姓名")
+    head_name = serializers.CharField(source="household.head_name", read_only=True, label="户主")
+    address = serializers.CharField(source="household.address", read_only=True, label="住址")
+    color = serializers.CharField(source="household.color", read_only=True, label="四色分类")
+
+    class Meta:
+        model = HouseholdLink
+        fields = ["id", "member", "member_name", "household", "head_name", "address", "color", "linked_on"]
+        read_only_fields = ["linked_on"]
+        # Uniqueness is checked by the service so the message is ours, in Chinese.
+        validators = []
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["household"].validators = []
+        return fields
+
+
+class MemberLeaveSerializer(serializers.Serializer):
+    left_on = serializers.DateField(label="离开日期")
+    candidates = serializers.ListField(child=serializers.IntegerField(), required=False, label="接收党员ID（默认本支部）")
+    apply = serializers.BooleanField(default=False, label="确认执行（否则仅预览）")

@@ -1,0 +1,155 @@
+"""Writes for party members and their household links (党员联户)."""
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+
+from villages.models import Household
+
+from .models import LINK_MAX, HouseholdLink, MemberStatus, PartyBranch, PartyMember
+
+
+def _apply_pii(member: PartyMember, *, id_number: str | None, phone: str | None) -> None:
+    errors = {}
+    if id_number is not None:
+        try:
+            member.set_id_number(id_number)
+        except ValidationError as exc:
+            errors["id_number"] = exc.messages
+    if phone is not None:
+        try:
+            member.set_phone(phone)
+        except ValidationError as exc:
+            errors["phone"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+
+
+def _eighteenth_birthday(birth: datetime.date) -> datetime.date:
+    try:
+        return birth.replace(year=birth.year + 18)
+    except ValueError:  # born on 29 February
+        return birth.replace(year=birth.year + 18, day=28)
+
+
+def _check_member(member: PartyMember) -> None:
+    errors = {}
+    if member.joined_on and member.birth_date and member.joined_on < _eighteenth_birthday(member.birth_date):
+        errors["joined_on"] = "入党日期不合理：入党时应年满18周岁。"
+    if member.joined_on and member.joined_on > datetime.date.today():
+        errors["joined_on"] = "入党日期不能晚于今天。"
+    if member.id_number_hash and PartyMember.objects.filter(id_number_hash=member.id_number_hash).exclude(pk=member.pk).exists():
+        errors["id_number"] = "该身份证号已登记为其他党员。"
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def member_create(*, branch: PartyBranch, name: str, id_number: str, joined_on: datetime.date, phone: str = "",
+                  status: str = MemberStatus.FULL, is_flowing: bool = False, duties: list[str] | None = None,
+                  user=None) -> PartyMember:
+    member = PartyMember(branch=branch, name=name, joined_on=joined_on, status=status, is_flowing=is_flowing,
+                         duties=duties or [], user=user)
+    _apply_pii(member, id_number=id_number, phone=phone)
+    _check_member(member)
+    member.save()
+    return member
+
+
+@transaction.atomic
+def member_update(*, member: PartyMember, id_number: str | None = None, phone: str | None = None, **changes) -> PartyMember:
+    for name, value in changes.items():
+        setattr(member, name, value)
+    _apply_pii(member, id_number=id_number, phone=phone)
+    _check_member(member)
+    member.save()
+    return member
+
+
+def _lock_member(member_id: int) -> PartyMember:
+    return PartyMember.objects.select_for_update().get(pk=member_id)
+
+
+@transaction.atomic
+def household_link_create(*, member: PartyMember, household: Household) -> HouseholdLink:
+    """Link a household to a member: one member per household, at most 20 households per member."""
+    member = _lock_member(member.pk)  # serialises concurrent links to the same member
+    if member.left_on is not None:
+        raise ValidationError({"member": f"党员{member.name}已离开，不能再联户。"})
+    if HouseholdLink.objects.filter(household=household).exists():
+        raise ValidationError({"household": f"{household.head_name}户已有联户党员，一户只能由一名党员联系。"})
+    count = HouseholdLink.objects.filter(member=member).count()
+    if count >= LINK_MAX:
+        raise ValidationError({"member": f"党员{member.name}已联系{count}户，每名党员最多联系{LINK_MAX}户。"})
+    try:
+        with transaction.atomic():
+            return HouseholdLink.objects.create(member=member, household=household)
+    except IntegrityError as exc:  # a concurrent link of the same household won the race
+        raise ValidationError({"household": f"{household.head_name}户已有联户党员，一户只能由一名党员联系。"}) from exc
+
+
+@transaction.atomic
+def household_link_move(*, link: HouseholdLink, member: PartyMember) -> HouseholdLink:
+    target = _lock_member(member.pk)
+    if target.pk == link.member_id:
+        return link
+    count = HouseholdLink.objects.filter(member=target).count()
+    if count >= LINK_MAX:
+        raise ValidationError({"member": f"党员{target.name}已联系{count}户，每名党员最多联系{LINK_MAX}户。"})
+    link.member = target
+    link.save(update_fields=["member"])
+    return link
+
+
+@transaction.atomic
+def household_link_delete(*, link: HouseholdLink) -> None:
+    link.delete()
+
+
+def member_leave(*, member: PartyMember, left_on: datetime.date, apply: bool,
+                 candidates: list[PartyMember] | None = None) -> dict:
+    """A member leaves: re-link all their households to other members, least loaded first.
+
+    Candidates default to the active members of the same branch. Returns the plan;
+    with ``apply`` it is carried out in one transaction (all or nothing).
+    """
+    with transaction.atomic():
+        households = list(
+            Household.objects.filter(link__member=member).order_by("grid_id", "id").only("id", "head_name", "grid_id")
+        )
+        pool = PartyMember.objects.filter(left_on__isnull=True).exclude(pk=member.pk)
+        pool = pool.filter(pk__in=[c.pk for c in candidates]) if candidates is not None else pool.filter(branch=member.branch_id)
+        if apply:
+            pool = pool.select_for_update()
+        loads = {m.pk: (m, 0) for m in pool.order_by("id")}
+        for row in HouseholdLink.objects.filter(member__in=list(loads)).values("member").annotate(n=Count("id")):
+            m, _ = loads[row["member"]]
+            loads[row["member"]] = (m, row["n"])
+        plan = []
+        for household in households:
+            open_members = [(n, m.pk) for m, n in loads.values() if n < LINK_MAX]
+            if not open_members:
+                raise ValidationError(
+                    {"candidates": f"可接收的党员名额不足：还有{len(households) - len(plan)}户无人接收（每人最多{LINK_MAX}户）。"}
+                )
+            _, target_id = min(open_members)
+            target, n = loads[target_id]
+            loads[target_id] = (target, n + 1)
+            plan.append({"household": household.id, "head_name": household.head_name, "to_member": target.id,
+                         "to_member_name": target.name})
+        result = {"member": member.id, "member_name": member.name, "left_on": left_on.isoformat(),
+                  "households": len(plan), "plan": plan, "applied": False}
+        if not apply:
+            return result
+        _lock_member(member.pk)
+        by_target: dict[int, list[int]] = {}
+        for step in plan:
+            by_target.setdefault(step["to_member"], []).append(step["household"])
+        for target_id, household_ids in by_target.items():
+            HouseholdLink.objects.filter(household_id__in=household_ids).update(member_id=target_id)
+        PartyMember.objects.filter(pk=member.pk).update(left_on=left_on)
+        result["applied"] = True
+        return result

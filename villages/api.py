@@ -1,0 +1,182 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers as drf_serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api_base import RevealSerializer, ScopedViewSet, reveal_allowed
+from accounts.permissions import AuthenticatedOnly
+from accounts.scoping import user_scope
+from accounts.services import pii_reveal_log
+from zones.models import WorkZone
+from zones.services import village_move
+
+from . import filters, serializers, services
+from .models import Household, MicroGrid, NaturalVillage, Village, VillageCadre
+from .selectors import TREE_LEVELS, overview_counts, tree_children
+
+
+def _writable_target(request, model, pk):
+    """A reorganisation target must be readable (else 400) and writable (else 403)."""
+    scope = user_scope(request.user)
+    obj = scope.filter(model.objects.all()).filter(pk=pk).first()
+    if obj is None:
+        raise drf_serializers.ValidationError({"target": f"目标{model._meta.verbose_name}不存在或不在您的管辖范围内。"})
+    if not scope.filter(model.objects.filter(pk=pk), write=True).exists():
+        raise PermissionDenied(f"您无权向该{model._meta.verbose_name}迁入。")
+    return obj
+
+
+class VillageViewSet(ScopedViewSet):
+    """村/社区。"""
+
+    queryset = Village.objects.all()
+    serializer_class = serializers.VillageSerializer
+    filterset_class = filters.VillageFilter
+    ordering_fields = ["id", "name", "zone"]
+
+    def get_scoped_queryset(self):
+        return Village.objects.select_related("zone")
+
+    @extend_schema(summary="迁移到其他工作区（预览/执行）", request=serializers.MoveVillageSerializer,
+                   responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        """预览迁移涉及的自然村、网格、户、党组织；apply=true 时在一个事务中执行。"""
+        village = self.get_object()
+        params = serializers.MoveVillageSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        target = _writable_target(request, WorkZone, params.validated_data["zone"])
+        return Response(village_move(village=village, to_zone=target, apply=params.validated_data["apply"]))
+
+
+class VillageCadreViewSet(ScopedViewSet):
+    """村两委干部、第一书记。"""
+
+    queryset = VillageCadre.objects.all()
+    serializer_class = serializers.VillageCadreSerializer
+    filterset_class = filters.VillageCadreFilter
+    ordering_fields = ["id", "name", "role"]
+
+    def get_scoped_queryset(self):
+        return VillageCadre.objects.all()
+
+
+class NaturalVillageViewSet(ScopedViewSet):
+    """自然村。"""
+
+    queryset = NaturalVillage.objects.all()
+    serializer_class = serializers.NaturalVillageSerializer
+    filterset_class = filters.NaturalVillageFilter
+    ordering_fields = ["id", "name"]
+
+    def get_scoped_queryset(self):
+        return NaturalVillage.objects.all()
+
+
+class MicroGridViewSet(ScopedViewSet):
+    """微网格。"""
+
+    queryset = MicroGrid.objects.all()
+    serializer_class = serializers.MicroGridSerializer
+    filterset_class = filters.MicroGridFilter
+    ordering_fields = ["id", "name"]
+
+    def get_scoped_queryset(self):
+        return MicroGrid.objects.select_related("natural_village")
+
+    @extend_schema(summary="迁移到其他自然村（预览/执行）", request=serializers.MoveGridSerializer,
+                   responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        grid = self.get_object()
+        params = serializers.MoveGridSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        target = _writable_target(request, NaturalVillage, params.validated_data["natural_village"])
+        return Response(services.grid_move(grid=grid, to_natural_village=target, apply=params.validated_data["apply"]))
+
+
+class HouseholdViewSet(ScopedViewSet):
+    """户（四色走访对象）。电话仅显示脱敏形式。"""
+
+    queryset = Household.objects.all()
+    serializer_class = serializers.HouseholdSerializer
+    filterset_class = filters.HouseholdFilter
+    ordering_fields = ["id", "head_name", "people_count", "color", "next_visit_due", "created_at"]
+
+    def get_scoped_queryset(self):
+        return Household.objects.select_related("grid", "village", "zone", "link__member")
+
+    def perform_write(self, serializer):
+        data = dict(serializer.validated_data)
+        if serializer.instance is None:
+            return services.household_create(**data)
+        return services.household_update(household=serializer.instance, **data)
+
+    @extend_schema(summary="查看完整电话（留痕）", request=None, responses=RevealSerializer)
+    @action(detail=True, methods=["post"], read_only_action=True)
+    def reveal(self, request, pk=None):
+        """仅街道、工作区、村干部可查看；每次查看都记录。"""
+        household = self.get_object()
+        if not reveal_allowed(request.user, household):
+            raise PermissionDenied("您的角色不能查看完整个人信息。")
+        pii_reveal_log(user=request.user, obj=household, fields=["phone"], ip_address=request.META.get("REMOTE_ADDR"))
+        return Response({"phone": household.reveal_phone()})
+
+
+class TreeView(APIView):
+    """层级树：逐级展开（街道 → 工作区 → 村 → 自然村 → 网格），附户数。"""
+
+    permission_classes = [AuthenticatedOnly]
+
+    @extend_schema(
+        summary="层级树（逐级）",
+        parameters=[
+            OpenApiParameter("level", str, enum=list(TREE_LEVELS), description="要列出的层级，默认 town"),
+            OpenApiParameter("parent", int, description="上级节点ID"),
+        ],
+        responses=inline_serializer(
+            "TreeNode",
+            {
+                "level": drf_serializers.CharField(), "id": drf_serializers.IntegerField(),
+                "name": drf_serializers.CharField(), "children": drf_serializers.IntegerField(),
+                "child_level": drf_serializers.CharField(allow_null=True),
+                "households": drf_serializers.IntegerField(), "red": drf_serializers.IntegerField(),
+                "orange": drf_serializers.IntegerField(),
+            },
+            many=True,
+        ),
+    )
+    def get(self, request):
+        level = request.query_params.get("level", "town")
+        if level not in TREE_LEVELS:
+            raise drf_serializers.ValidationError({"level": f"层级应为 {'/'.join(TREE_LEVELS)} 之一。"})
+        parent = request.query_params.get("parent")
+        if parent is not None and not parent.isdigit():
+            raise drf_serializers.ValidationError({"parent": "上级节点ID应为整数。"})
+        return Response(tree_children(user_scope(request.user), level=level, parent=int(parent) if parent else None))
+
+
+class OverviewView(APIView):
+    """首页统计：管辖范围内的工作区、村、网格、各色户数、党员、未联户数。"""
+
+    permission_classes = [AuthenticatedOnly]
+
+    @extend_schema(
+        summary="首页统计",
+        responses=inline_serializer(
+            "Overview",
+            {
+                "towns": drf_serializers.IntegerField(), "zones": drf_serializers.IntegerField(),
+                "villages": drf_serializers.IntegerField(), "grids": drf_serializers.IntegerField(),
+                "households": drf_serializers.IntegerField(),
+                "households_by_color": drf_serializers.DictField(child=drf_serializers.IntegerField()),
+                "members": drf_serializers.IntegerField(), "links": drf_serializers.IntegerField(),
+                "unlinked_households": drf_serializers.IntegerField(),
+            },
+        ),
+    )
+    def get(self, request):
+        return Response(overview_counts(user_scope(request.user)))

@@ -1,0 +1,77 @@
+"""Reads over the hierarchy: the tree with counts and the home-page figures."""
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from accounts.scoping import UserScope
+from members.models import HouseholdLink, PartyMember
+from members.selectors import households_unlinked
+from zones.models import Town, WorkZone
+
+from .models import Household, HouseholdColor, MicroGrid, NaturalVillage, Village
+
+# level -> (model, parent field, household column, child level)
+TREE_LEVELS = {
+    "town": (Town, None, "town", "zone"),
+    "zone": (WorkZone, "town", "zone", "village"),
+    "village": (Village, "zone", "village", "natural_village"),
+    "natural_village": (NaturalVillage, "village", "natural_village", "grid"),
+    "grid": (MicroGrid, "natural_village", "grid", None),
+}
+
+
+def tree_children(scope: UserScope, *, level: str, parent: int | None) -> list[dict]:
+    """One level of the hierarchy tree under `parent`, each node with its counts, in scope."""
+    model, parent_field, column, child_level = TREE_LEVELS[level]
+    nodes = scope.filter(model.objects.all())
+    if parent_field and parent is not None:
+        nodes = nodes.filter(**{parent_field: parent})
+    nodes = list(nodes.order_by("id").values("id", "name"))
+    ids = [n["id"] for n in nodes]
+    households = scope.filter(Household.objects.filter(**{f"{column}__in": ids}))
+    by_node = {
+        row[column]: row
+        for row in households.values(column).annotate(
+            households=Count("id"), red=Count("id", filter=Q(color="red")), orange=Count("id", filter=Q(color="orange"))
+        )
+    }
+    children = {}
+    if child_level:
+        child_model, child_parent, _, _ = TREE_LEVELS[child_level]
+        children = {
+            row[child_parent]: row["n"]
+            for row in scope.filter(child_model.objects.filter(**{f"{child_parent}__in": ids}))
+            .values(child_parent).annotate(n=Count("id"))
+        }
+    return [
+        {
+            "level": level,
+            "id": n["id"],
+            "name": n["name"],
+            "children": children.get(n["id"], 0),
+            "child_level": child_level,
+            "households": by_node.get(n["id"], {}).get("households", 0),
+            "red": by_node.get(n["id"], {}).get("red", 0),
+            "orange": by_node.get(n["id"], {}).get("orange", 0),
+        }
+        for n in nodes
+    ]
+
+
+def overview_counts(scope: UserScope) -> dict:
+    """The home page: what the user's scope holds."""
+    households = scope.filter(Household.objects.all())
+    by_color = dict.fromkeys(HouseholdColor.values, 0)
+    for row in households.values("color").annotate(n=Count("id")):
+        by_color[row["color"]] = row["n"]
+    return {
+        "towns": scope.filter(Town.objects.all()).count(),
+        "zones": scope.filter(WorkZone.objects.all()).count(),
+        "villages": scope.filter(Village.objects.all()).count(),
+        "grids": scope.filter(MicroGrid.objects.all()).count(),
+        "households": sum(by_color.values()),
+        "households_by_color": by_color,
+        "members": scope.filter(PartyMember.objects.filter(left_on__isnull=True)).count(),
+        "links": scope.filter(HouseholdLink.objects.all()).count(),
+        "unlinked_households": households_unlinked(households).count(),
+    }

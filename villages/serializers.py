@@ -1,0 +1,85 @@
+from rest_framework import serializers
+
+from accounts.api_base import ScopedModelSerializer
+
+from .models import CircumstanceTag, Household, HouseholdColor, MicroGrid, NaturalVillage, Village, VillageCadre
+
+
+class VillageSerializer(ScopedModelSerializer):
+    zone_name = serializers.CharField(source="zone.name", read_only=True, label="工作区名称")
+
+    class Meta:
+        model = Village
+        fields = ["id", "zone", "zone_name", "name", "kind"]
+
+
+class VillageCadreSerializer(ScopedModelSerializer):
+    role_display = serializers.CharField(source="get_role_display", read_only=True, label="职务名称")
+
+    class Meta:
+        model = VillageCadre
+        fields = ["id", "village", "name", "role", "role_display", "user", "start_date"]
+
+
+class NaturalVillageSerializer(ScopedModelSerializer):
+    class Meta:
+        model = NaturalVillage
+        fields = ["id", "village", "name"]
+
+
+class MicroGridSerializer(ScopedModelSerializer):
+    village = serializers.PrimaryKeyRelatedField(read_only=True, label="村/社区")
+    natural_village_name = serializers.CharField(source="natural_village.name", read_only=True, label="自然村名称")
+
+    class Meta:
+        model = MicroGrid
+        fields = ["id", "natural_village", "natural_village_name", "village", "name", "worker_name", "worker_user"]
+
+
+class HouseholdSerializer(ScopedModelSerializer):
+    """Output: the phone only masked. Input: `phone` (validated, stored encrypted)."""
+
+    phone = serializers.CharField(write_only=True, required=False, allow_blank=True, label="电话")
+    people_count = serializers.IntegerField(
+        label="人口数", min_value=1, max_value=99,
+        error_messages={"min_value": "人口数必须是不小于1的整数。", "max_value": "人口数不能超过99。", "invalid": "人口数必须是整数。"},
+    )
+    tags = serializers.ListField(
+        child=serializers.ChoiceField(choices=CircumstanceTag.choices, error_messages={"invalid_choice": "未知的情况标签“{input}”。"}),
+        required=False, label="情况标签",
+    )
+    color = serializers.ChoiceField(
+        choices=HouseholdColor.choices, required=False, label="四色分类",
+        error_messages={"invalid_choice": "“{input}”不是有效的颜色（green/yellow/orange/red）。"},
+    )
+    color_display = serializers.CharField(source="get_color_display", read_only=True, label="颜色名称")
+    grid_name = serializers.CharField(source="grid.name", read_only=True, label="网格名称")
+    village_name = serializers.CharField(source="village.name", read_only=True, label="村/社区名称")
+    zone_name = serializers.CharField(source="zone.name", read_only=True, label="工作区名称")
+    member = serializers.IntegerField(source="link.member_id", read_only=True, default=None, label="联户党员ID")
+    member_name = serializers.CharField(source="link.member.name", read_only=True, default=None, label="联户党员")
+
+    class Meta:
+        model = Household
+        fields = [
+            "id", "grid", "grid_name", "natural_village", "village", "village_name", "zone", "zone_name", "town",
+            "head_name", "address", "people_count", "phone", "phone_masked", "tags", "color", "color_display",
+            "next_visit_due", "member", "member_name", "created_at", "updated_at",
+        ]
+        read_only_fields = ["natural_village", "village", "zone", "town", "phone_masked", "next_visit_due", "created_at", "updated_at"]
+
+
+class MoveVillageSerializer(serializers.Serializer):
+    zone = serializers.IntegerField(label="目标工作区ID")
+    apply = serializers.BooleanField(default=False, label="确认执行（否则仅预览）")
+
+
+class MoveGridSerializer(serializers.Serializer):
+    natural_village = serializers.IntegerField(label="目标自然村ID")
+    apply = serializers.BooleanField(default=False, label="确认执行（否则仅预览）")
+
+
+class MovePreviewSerializer(serializers.Serializer):
+    applied = serializers.BooleanField(label="已执行")
+    households = serializers.IntegerField(label="涉及户数")
+    details = serializers.DictField(label="明细")

@@ -1,0 +1,99 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.api_base import ScopedViewSet
+from accounts.scoping import user_scope
+
+from . import filters, serializers, services
+from .models import CommitteeMember, PartyInstructor, SunkCadrePosting, Town, WorkZone, ZoneOffice
+from .selectors import zone_flags
+
+
+class TownViewSet(ScopedViewSet):
+    """街道(镇)。"""
+
+    queryset = Town.objects.all()
+    serializer_class = serializers.TownSerializer
+    filterset_class = filters.TownFilter
+    ordering_fields = ["id", "name", "code"]
+
+    def get_scoped_queryset(self):
+        return Town.objects.all()
+
+
+class WorkZoneViewSet(ScopedViewSet):
+    """党建工作区。"""
+
+    queryset = WorkZone.objects.all()
+    serializer_class = serializers.WorkZoneSerializer
+    filterset_class = filters.WorkZoneFilter
+    ordering_fields = ["id", "name", "town"]
+
+    def get_scoped_queryset(self):
+        return WorkZone.objects.select_related("town")
+
+    def perform_write(self, serializer):
+        if serializer.instance is None:
+            return services.zone_create(**serializer.validated_data)
+        return serializer.save()
+
+    @extend_schema(summary="工作区预警", responses=serializers.ZoneFlagsSerializer)
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def flags(self, request, pk=None):
+        """下沉干部不足15人、村无党建指导员。"""
+        return Response(serializers.ZoneFlagsSerializer(zone_flags(self.get_object())).data)
+
+
+class ZoneOfficeViewSet(ScopedViewSet):
+    """工作区办公室（五办）。"""
+
+    queryset = ZoneOffice.objects.all()
+    serializer_class = serializers.ZoneOfficeSerializer
+    filterset_class = filters.ZoneOfficeFilter
+    ordering_fields = ["id", "kind"]
+
+    def get_scoped_queryset(self):
+        return ZoneOffice.objects.all()
+
+
+class CommitteeMemberViewSet(ScopedViewSet):
+    """工作区党委成员。"""
+
+    queryset = CommitteeMember.objects.all()
+    serializer_class = serializers.CommitteeMemberSerializer
+    filterset_class = filters.CommitteeMemberFilter
+    ordering_fields = ["id", "name", "role"]
+
+    def get_scoped_queryset(self):
+        return CommitteeMember.objects.all()
+
+
+class SunkCadrePostingViewSet(ScopedViewSet):
+    """下沉干部。"""
+
+    queryset = SunkCadrePosting.objects.all()
+    serializer_class = serializers.SunkCadrePostingSerializer
+    filterset_class = filters.SunkCadrePostingFilter
+    ordering_fields = ["id", "name", "start_date", "end_date"]
+
+    def get_scoped_queryset(self):
+        return SunkCadrePosting.objects.select_related("office")
+
+
+class PartyInstructorViewSet(ScopedViewSet):
+    """党建指导员（"1+1"）。"""
+
+    queryset = PartyInstructor.objects.all()
+    serializer_class = serializers.PartyInstructorSerializer
+    filterset_class = filters.PartyInstructorFilter
+    ordering_fields = ["id", "start_date"]
+
+    def get_scoped_queryset(self):
+        return PartyInstructor.objects.select_related("cadre", "village")
+
+
+def scoped_zone(request, zone_id) -> WorkZone:
+    """A zone the user can read, or 404."""
+    return get_object_or_404(user_scope(request.user).filter(WorkZone.objects.all()), pk=zone_id)
