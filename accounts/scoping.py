@@ -50,6 +50,7 @@ class ScopeSpec:
     grid: str | None = None
     member: str | None = None  # path to the PartyMember whose user is the grid member ("" = self)
     node: str | None = None  # this model *is* a hierarchy node of that level
+    owner: str | None = None  # path to the User who owns the row (e.g. a notification): always theirs
     writers: frozenset = frozenset()
 
 
@@ -70,7 +71,8 @@ class UserScope:
         return {g.role for g in self.grants}
 
     def can_write(self, model) -> bool:
-        return bool(self.roles & spec_of(model).writers & WRITER_ROLES)
+        spec = spec_of(model)
+        return bool(spec.owner and self.user_id) or bool(self.roles & spec.writers & WRITER_ROLES)
 
     def can_reveal(self) -> bool:
         return bool(self.roles & REVEAL_ROLES)
@@ -82,6 +84,8 @@ class UserScope:
         if roles is not None:
             allowed = roles if allowed is None else allowed & roles
         result = NOTHING
+        if spec.owner and self.user_id:
+            result |= Q(**{spec.owner: self.user_id})
         for grant in self.grants:
             if allowed is not None and grant.role not in allowed:
                 continue
