@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import LoginView, LogoutAllView, LogoutView, MeView
 from members.api import HouseholdLinkViewSet, PartyBranchViewSet, PartyMemberViewSet
+from notifications.api import NotificationViewSet
 from villages.api import (
     HouseholdViewSet, MicroGridViewSet, NaturalVillageViewSet, OverviewView, TreeView, VillageCadreViewSet,
     VillageViewSet,
@@ -28,6 +29,7 @@ router.register("households", HouseholdViewSet)
 router.register("branches", PartyBranchViewSet)
 router.register("members", PartyMemberViewSet)
 router.register("household-links", HouseholdLinkViewSet)
+router.register("notifications", NotificationViewSet)
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "zones",
     "villages",
     "members",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +181,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_expired_tokens",
         "schedule": crontab(minute=17, hour=3),
     },
+}
+
+# --- Notifications (notifications app) -------------------------------------------
+# Channels a notification is delivered through (dotted paths to notifications.channels.Channel subclasses).
+NOTIFICATION_CHANNELS = env.list(
+    "NOTIFICATION_CHANNELS", default=["notifications.channels.InAppChannel", "notifications.channels.LogChannel"]
+)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+NOTIFICATION_STALE_MINUTES = env.int("NOTIFICATION_STALE_MINUTES", default=10)  # 'sending' longer than this: re-send
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
+    "task": "notifications.tasks.sweep_notifications",
+    "schedule": crontab(minute="*/10"),
 }
 
 # --- Logging (structlog, request ids) -------------------------------------------
