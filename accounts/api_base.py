@@ -106,13 +106,17 @@ class ScopedViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         with transaction.atomic():
-            instance = self.perform_write(serializer)
-            self.ensure_writable(instance or serializer.instance)
+            self._write(serializer)
 
     def perform_update(self, serializer):
         with transaction.atomic():
-            instance = self.perform_write(serializer)
-            self.ensure_writable(instance or serializer.instance)
+            self._write(serializer)
+
+    def _write(self, serializer):
+        instance = self.perform_write(serializer)
+        if instance is not None:
+            serializer.instance = instance  # a service's result: the response shows the saved row (id included)
+        self.ensure_writable(serializer.instance)
 
     def perform_destroy(self, instance):
         with transaction.atomic():

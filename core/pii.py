@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from stdnum.cn import ric
-from stdnum.exceptions import InvalidChecksum, ValidationError as StdnumError
+from stdnum.exceptions import ValidationError as StdnumError
 
 
 @functools.cache
@@ -56,6 +56,20 @@ def keyed_hash(value: str) -> str:
 
 # --- ID-card numbers ---------------------------------------------------------------
 
+def _region_known(value: str) -> bool:
+    """The first six digits name a county stdnum knows, in any period.
+
+    ``ric.validate`` also requires the county code to have existed in the birth
+    year, but codes are assigned at registration: a Zhangqiu resident born in
+    1970 holds 370181… (code valid 1992–2016) and must be accepted. stdnum also
+    raises KeyError for a known province with an unknown county.
+    """
+    from stdnum import numdb
+
+    info = {k: v for _part, props in numdb.get("cn/loc").info(value[:6]) for k, v in props.items()}
+    return "county" in info
+
+
 def normalize_id_number(value: str) -> str:
     """Validate a 18-digit resident ID number and return it in canonical form."""
     value = (value or "").strip().upper()
@@ -63,12 +77,19 @@ def normalize_id_number(value: str) -> str:
         raise ValidationError("身份证号不能为空。", code="required")
     if len(value) != 18:
         raise ValidationError("身份证号应为18位。", code="length")
+    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+        raise ValidationError("身份证号格式无效：前17位应为数字，末位为数字或X。", code="invalid")
+    if value[17] != ric.calc_check_digit(value):
+        raise ValidationError("身份证号校验位错误。", code="checksum")
     try:
-        return ric.validate(value)
-    except InvalidChecksum as exc:
-        raise ValidationError("身份证号校验位错误。", code="checksum") from exc
+        birth = ric.get_birth_date(value)
     except StdnumError as exc:
-        raise ValidationError("身份证号格式无效（地区码或出生日期不正确）。", code="invalid") from exc
+        raise ValidationError("身份证号格式无效（出生日期不正确）。", code="invalid") from exc
+    if birth > datetime.date.today():
+        raise ValidationError("身份证号格式无效（出生日期晚于今天）。", code="invalid")
+    if not _region_known(value):
+        raise ValidationError("身份证号格式无效（地区码不存在）。", code="invalid")
+    return value
 
 
 def birth_date_from_id(value: str) -> datetime.date:

@@ -1,0 +1,138 @@
+"""Scope-matrix expectations for the foundation endpoints (zones, villages, members).
+
+Each case states, independently of ``accounts.scoping``, where the model's rows
+hang and who may write them; the rows themselves are recorded by ``build_world``.
+"""
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from members.models import HouseholdLink, PartyBranch, PartyMember
+from notifications.models import Notification
+from tests import factories as f
+from villages.models import Household, MicroGrid, NaturalVillage, Village, VillageCadre
+from zones.models import CommitteeMember, PartyInstructor, SunkCadrePosting, Town, WorkZone, ZoneOffice
+
+from .scope_world import ADMIN, VILLAGE_UP, ZONE_UP, Case
+
+
+def _tag() -> str:
+    return uuid.uuid4().hex[:6]
+
+
+def _office_payload(world, place):
+    # All five offices exist: free the kind first (the test's transaction is rolled back).
+    ZoneOffice.objects.filter(zone=place.obj, kind="emergency").delete()
+    return {"zone": place.obj.pk, "kind": "emergency", "head_name": "李应急"}
+
+
+def _branch_fks(world, place):
+    village = place.obj
+    return [village.zone.town, village.zone, village]
+
+
+def _household_member_rows(world, member_id):
+    return {h for _l, h, m in world.links if m == member_id}
+
+
+def _link_member_rows(world, member_id):
+    return {lk for lk, _h, m in world.links if m == member_id}
+
+
+def _populate_notifications(world):
+    """One message per signed-in role, plus one for a user with no role at all."""
+    owners = [role.user for role in world.roles.values() if role.user is not None]
+    owners.append(f.UserFactory(username="matrix-no-role"))
+    for user in owners:
+        world.add(Notification.objects.create(user=user, title="测试消息", dedupe_key=f"matrix-{user.pk}"),
+                  {"owner": user.pk})
+
+
+def _own_notifications(world, role):
+    """An inbox is personal, even for a district administrator."""
+    if role.user is None:
+        return set()
+    return {pk for pk, loc in world.rows.get(Notification, {}).items() if loc["owner"] == role.user.pk}
+
+
+CASES = {
+    "towns": Case(
+        model=Town, level="town", node=True, writers=ADMIN,
+        payload=lambda w, p: {"name": f"新建{_tag()}街道", "code": "370181001"}, fks=lambda w, p: [],
+    ),
+    "zones": Case(
+        model=WorkZone, level="zone", node=True, writers=ZONE_UP, parent_level="town",
+        payload=lambda w, p: {"town": p.obj.pk, "name": f"新建{_tag()}工作区", "brand": "和美新村"},
+        fks=lambda w, p: [p.obj],
+    ),
+    "zone-offices": Case(
+        model=ZoneOffice, level="zone", writers=ZONE_UP, parent_level="zone",
+        payload=_office_payload, fks=lambda w, p: [p.obj],
+    ),
+    "committee-members": Case(
+        model=CommitteeMember, level="zone", writers=ZONE_UP, parent_level="zone",
+        payload=lambda w, p: {"zone": p.obj.pk, "name": "王委员", "role": "member", "origin": "town_cadre"},
+        fks=lambda w, p: [p.obj],
+    ),
+    "sunk-cadres": Case(
+        model=SunkCadrePosting, level="zone", writers=ZONE_UP, parent_level="zone",
+        payload=lambda w, p: {"zone": p.obj.pk, "name": "赵下沉", "home_unit": "区民政局", "start_date": "2024-03-01"},
+        fks=lambda w, p: [p.obj],
+    ),
+    "instructors": Case(
+        model=PartyInstructor, level="village", writers=ZONE_UP, parent_level="village",
+        payload=lambda w, p: {"village": p.obj.pk, "cadre": w.cadre_of_zone[p.key[:2]].pk, "start_date": "2024-03-01",
+                              "days_per_week": 3},
+        fks=lambda w, p: [p.obj, w.cadre_of_zone[p.key[:2]]],
+    ),
+    "villages": Case(
+        model=Village, level="village", node=True, writers=VILLAGE_UP, parent_level="zone",
+        payload=lambda w, p: {"zone": p.obj.pk, "name": f"新建{_tag()}村", "kind": "village"},
+        fks=lambda w, p: [p.obj],
+    ),
+    "village-cadres": Case(
+        model=VillageCadre, level="village", writers=ZONE_UP, parent_level="village",
+        payload=lambda w, p: {"village": p.obj.pk, "name": "钱委员", "role": "branch_member"},
+        fks=lambda w, p: [p.obj],
+    ),
+    "natural-villages": Case(
+        model=NaturalVillage, level="natural_village", node=True, writers=VILLAGE_UP, parent_level="village",
+        payload=lambda w, p: {"village": p.obj.pk, "name": f"新建{_tag()}庄"}, fks=lambda w, p: [p.obj],
+    ),
+    "grids": Case(
+        model=MicroGrid, level="grid", node=True, writers=VILLAGE_UP, parent_level="natural_village",
+        payload=lambda w, p: {"natural_village": p.obj.pk, "name": f"新建{_tag()}网格", "worker_name": "孙网格"},
+        fks=lambda w, p: [p.obj],
+    ),
+    "households": Case(
+        model=Household, level="grid", writers=VILLAGE_UP, parent_level="grid",
+        payload=lambda w, p: {"grid": p.obj.pk, "head_name": "周新户", "address": "幸福路1号", "people_count": 3,
+                              "phone": f.make_phone(), "tags": ["低保"], "color": "yellow"},
+        fks=lambda w, p: [p.obj], member_rows=_household_member_rows,
+    ),
+    "branches": Case(
+        model=PartyBranch, level="village", writers=ZONE_UP, parent_level="village",
+        payload=lambda w, p: {"town": p.obj.zone.town_id, "zone": p.obj.zone_id, "village": p.obj.pk,
+                              "name": f"新建{_tag()}党支部", "kind": "village"},
+        fks=_branch_fks,
+    ),
+    "members": Case(
+        model=PartyMember, level="village", writers=VILLAGE_UP, parent_level="village",
+        payload=lambda w, p: {"branch": w.branch_of_village[p.key].pk, "name": "吴新党员",
+                              "id_number": f.make_id_number(birth=datetime.date(1971, 5, 5)), "joined_on": "2000-07-01",
+                              "phone": f.make_phone(), "status": "full"},
+        fks=lambda w, p: [w.branch_of_village[p.key]], member_rows=lambda w, m: {m},
+    ),
+    "household-links": Case(
+        model=HouseholdLink, level="grid", writers=VILLAGE_UP, parent_level="village",
+        payload=lambda w, p: {"member": w.members_of_village[p.key][1].pk, "household": w.unlinked_of_village[p.key].pk},
+        fks=lambda w, p: [w.members_of_village[p.key][1], w.unlinked_of_village[p.key]],
+        member_rows=_link_member_rows,
+    ),
+    # The inbox is the notifications app's; its expectation sits here until tests/notifications owns one.
+    "notifications": Case(
+        model=Notification, level="town", writers=frozenset(), populate=_populate_notifications,
+        expect=_own_notifications, read_only=True,
+    ),
+}
