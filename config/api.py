@@ -3,6 +3,9 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import LoginView, LogoutAllView, LogoutView, MeView
+from mediation.api import (
+    DisputeCaseViewSet, DutyOfficerViewSet, DutyShiftViewSet, FollowUpViewSet, MediationRoomViewSet,
+)
 from members.api import HouseholdLinkViewSet, PartyBranchViewSet, PartyMemberViewSet
 from notifications.api import NotificationViewSet
 from villages.api import (
@@ -29,6 +32,11 @@ router.register("households", HouseholdViewSet)
 router.register("branches", PartyBranchViewSet)
 router.register("members", PartyMemberViewSet)
 router.register("household-links", HouseholdLinkViewSet)
+router.register("mediation-rooms", MediationRoomViewSet)
+router.register("duty-officers", DutyOfficerViewSet)
+router.register("duty-shifts", DutyShiftViewSet)
+router.register("dispute-cases", DisputeCaseViewSet)
+router.register("follow-ups", FollowUpViewSet)
 router.register("notifications", NotificationViewSet)
 
 urlpatterns = [

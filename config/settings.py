@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "villages",
     "members",
     "notifications",
+    "mediation",
 ]
 
 MIDDLEWARE = [
@@ -177,6 +178,19 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # mediation (轮值调解室): follow-ups after resolution, idle cases escalate, uncovered shifts flagged
+    "mediation-schedule-follow-ups": {
+        "task": "mediation.tasks.schedule_follow_ups",
+        "schedule": crontab(minute="*/15"),
+    },
+    "mediation-escalate-idle-cases": {
+        "task": "mediation.tasks.escalate_idle_cases",
+        "schedule": crontab(minute=5, hour="*/1"),
+    },
+    "mediation-flag-uncovered-shifts": {
+        "task": "mediation.tasks.flag_uncovered_shifts",
+        "schedule": crontab(minute=30, hour=7),
+    },
     "purge-expired-api-tokens": {
         "task": "accounts.tasks.purge_expired_tokens",
         "schedule": crontab(minute=17, hour=3),
@@ -194,6 +208,27 @@ CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
     "task": "notifications.tasks.sweep_notifications",
     "schedule": crontab(minute="*/10"),
 }
+
+# --- Mediation room (轮值调解室) ------------------------------------------------
+# Follow-up visits after a case is resolved or referred, in days (跟踪回访).
+MEDIATION_FOLLOW_UP_DAYS = env.list("MEDIATION_FOLLOW_UP_DAYS", cast=int, default=[7, 30])
+# A case without any activity for this many days escalates to the next level by itself.
+MEDIATION_IDLE_DAYS = env.int("MEDIATION_IDLE_DAYS", default=10)
+# Days each level has to handle a case (本级办理期限).
+MEDIATION_DEADLINE_DAYS = {
+    "village": env.int("MEDIATION_VILLAGE_DEADLINE_DAYS", default=10),
+    "zone": env.int("MEDIATION_ZONE_DEADLINE_DAYS", default=15),
+    "town": env.int("MEDIATION_TOWN_DEADLINE_DAYS", default=30),
+}
+# How far ahead a shift without a duty officer is flagged to the zone.
+MEDIATION_UNCOVERED_LOOKAHEAD_DAYS = env.int("MEDIATION_UNCOVERED_LOOKAHEAD_DAYS", default=7)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "CaseStateEnum": "mediation.models.CaseState",
+    "CaseLevelEnum": "mediation.models.CaseLevel",
+    "DisputePartyRoleEnum": "mediation.models.PartyRole",
+    "ReferralKindEnum": "mediation.models.ReferralKind",
+    "DutyOfficerKindEnum": "mediation.models.OfficerKind",
+})
 
 # --- Logging (structlog, request ids) -------------------------------------------
 LOGGING = {

@@ -1,0 +1,355 @@
+"""API of the mediation room: rooms, officers, the rota, dispute cases (transitions as actions), follow-ups."""
+import datetime
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers as drf_serializers
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from accounts.api_base import ScopedViewSet, reveal_allowed
+from accounts.scoping import user_scope
+from accounts.services import pii_reveal_log
+
+from . import filters, serializers, services
+from .models import CaseEvent, DisputeCase, DutyOfficer, DutyShift, FollowUp, MediationRoom
+from .selectors import GROUPS, case_counts_by_state, case_list, case_statistics, cases_overdue, shifts_on
+from .services.rota import rota_gaps
+
+
+def _date_param(params, name: str, label: str):
+    if not params.get(name):
+        return timezone.localdate()
+    try:
+        return drf_serializers.DateField().to_internal_value(params[name])
+    except drf_serializers.ValidationError:
+        raise drf_serializers.ValidationError({name: f"{label}格式应为 YYYY-MM-DD。"}) from None
+
+
+def _scoped_one(request, model, pk, *, field: str, write: bool):
+    """A row named in a request body: out of scope is 400, readable but not writable is 403."""
+    scope = user_scope(request.user)
+    obj = scope.filter(model.objects.all()).filter(pk=pk).first()
+    if obj is None:
+        raise drf_serializers.ValidationError({field: f"{model._meta.verbose_name}“{pk}”不存在或不在您的管辖范围内。"})
+    if write and not scope.filter(model.objects.filter(pk=pk), write=True).exists():
+        raise PermissionDenied(f"您无权修改该{model._meta.verbose_name}。")
+    return obj
+
+
+class MediationRoomViewSet(ScopedViewSet):
+    """轮值调解室（每个工作区一间）：地点、开放时间、法律顾问、志愿者、今日值班。"""
+
+    queryset = MediationRoom.objects.all()
+    serializer_class = serializers.MediationRoomSerializer
+    filterset_class = filters.MediationRoomFilter
+    ordering_fields = ["zone", "name"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_scoped_queryset(self):
+        today = DutyShift.objects.filter(date=timezone.localdate()).select_related("officer").order_by("slot")
+        return MediationRoom.objects.select_related("zone").prefetch_related(
+            Prefetch("shifts", queryset=today, to_attr="today_shifts")
+        )
+
+    def perform_write(self, serializer):
+        data = dict(serializer.validated_data)
+        if serializer.instance is None:
+            return services.room_save(**data)
+        data.pop("zone", None)
+        return services.room_save(room=serializer.instance, **data)
+
+
+class DutyOfficerViewSet(ScopedViewSet):
+    """轮值人员（轮值名单）：顺序、每周休息日、请假日期；停止轮值后其未来班次变为无人值班。"""
+
+    queryset = DutyOfficer.objects.all()
+    serializer_class = serializers.DutyOfficerSerializer
+    filterset_class = filters.DutyOfficerFilter
+    ordering_fields = ["rotation_order", "id", "name"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_scoped_queryset(self):
+        return DutyOfficer.objects.select_related("user")
+
+    def perform_write(self, serializer):
+        data = dict(serializer.validated_data)
+        if serializer.instance is None:
+            return services.rota.officer_save(**data)
+        return services.rota.officer_save(officer=serializer.instance, **data)
+
+
+class DutyShiftViewSet(ScopedViewSet):
+    """值班班次：按时段生成排班、两班互换、今日值班、提前发现无人值班的班次。"""
+
+    queryset = DutyShift.objects.all()
+    serializer_class = serializers.DutyShiftSerializer
+    filterset_class = filters.DutyShiftFilter
+    ordering_fields = ["date", "slot", "id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_scoped_queryset(self):
+        return DutyShift.objects.select_related("room", "officer")
+
+    @extend_schema(exclude=True)
+    def create(self, request, *args, **kwargs):
+        return Response({"detail": "请通过“生成排班”创建班次。"}, status=status.HTTP_405_METHOD_NOT_ALLOWED)
+
+    def perform_write(self, serializer):
+        data = serializer.validated_data
+        officer = data.get("officer", serializer.instance.officer)
+        return services.shift_assign(shift=serializer.instance, officer=officer, note=data.get("note"))
+
+    @extend_schema(summary="生成排班", request=serializers.RotaGenerateSerializer, responses=serializers.RotaResultSerializer)
+    @action(detail=False, methods=["post"])
+    def generate(self, request):
+        """按轮值名单为一个时段排班：每天每班都有人，同一人一天只值一班，尊重休息日，班次尽量平均。"""
+        params = serializers.RotaGenerateSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        room = _scoped_one(request, MediationRoom, data["room"], field="room", write=True)
+        officers = None
+        if "officers" in data:
+            found = {o.pk: o for o in DutyOfficer.objects.filter(pk__in=data["officers"], room=room)}
+            missing = [str(pk) for pk in data["officers"] if pk not in found]
+            if missing:
+                raise drf_serializers.ValidationError({"officers": f"不是本调解室的轮值人员：{'、'.join(missing)}。"})
+            officers = [found[pk] for pk in data["officers"]]
+        days_off = {row["officer"]: row["dates"] for row in data.get("days_off", [])}
+        shifts = services.rota_generate(
+            room=room, start=data["start"], end=data["end"], officers=officers, days_off=days_off, replace=data["replace"]
+        )
+        for shift in shifts:
+            shift.room = room
+        officers_by_id = {o.pk: o for o in DutyOfficer.objects.filter(room=room)}
+        load: dict[str, int] = {}
+        for shift in shifts:
+            shift.officer = officers_by_id.get(shift.officer_id)
+            if shift.officer_id:
+                load[str(shift.officer_id)] = load.get(str(shift.officer_id), 0) + 1
+        return Response(
+            {
+                "created": len(shifts),
+                "uncovered": sum(1 for s in shifts if s.officer_id is None),
+                "load": load,
+                "shifts": serializers.DutyShiftSerializer(shifts, many=True, context=self.get_serializer_context()).data,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(summary="两班互换", request=serializers.ShiftSwapSerializer, responses=serializers.DutyShiftSerializer(many=True))
+    @action(detail=True, methods=["post"])
+    def swap(self, request, pk=None):
+        first = self.get_object()
+        params = serializers.ShiftSwapSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        second = _scoped_one(request, DutyShift, params.validated_data["other"], field="other", write=True)
+        first, second = services.shift_swap(first=first, second=second, by=request.user)
+        data = serializers.DutyShiftSerializer([first, second], many=True, context=self.get_serializer_context()).data
+        return Response(data)
+
+    @extend_schema(
+        summary="今日（或某日）值班",
+        parameters=[OpenApiParameter("date", OpenApiTypes.DATE, description="日期，默认今天")],
+        responses=serializers.DutyShiftSerializer(many=True), filters=False,
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def today(self, request):
+        day = _date_param(request.query_params, "date", "日期")
+        shifts = shifts_on(self.get_queryset(), day)
+        return Response(serializers.DutyShiftSerializer(shifts, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="无人值班的班次（提前预警）",
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, description="开始日期，默认今天"),
+            OpenApiParameter("days", OpenApiTypes.INT, description="天数，默认14，最多92"),
+            OpenApiParameter("room", OpenApiTypes.INT, description="调解室（工作区ID）"),
+        ],
+        responses=serializers.RotaGapSerializer(many=True), filters=False,
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def gaps(self, request):
+        params = request.query_params
+        start = _date_param(params, "start", "开始日期")
+        days = params.get("days", "14")
+        if not days.isdigit() or not 1 <= int(days) <= 92:
+            raise drf_serializers.ValidationError({"days": "天数应为1–92的整数。"})
+        rooms = user_scope(request.user).filter(MediationRoom.objects.all())
+        if params.get("room"):
+            if not params["room"].isdigit():
+                raise drf_serializers.ValidationError({"room": "调解室应为整数ID。"})
+            rooms = rooms.filter(pk=int(params["room"]))
+        end = start + datetime.timedelta(days=int(days) - 1)
+        return Response(serializers.RotaGapSerializer(rota_gaps(rooms, start=start, end=end), many=True).data)
+
+
+class DisputeCaseViewSet(ScopedViewSet):
+    """矛盾纠纷案件：村里看本村的，工作区看所辖各村的；状态变更通过各操作（action）完成，每次都记入办理记录。"""
+
+    queryset = DisputeCase.objects.all()
+    serializer_class = serializers.DisputeCaseSerializer
+    filterset_class = filters.DisputeCaseFilter
+    ordering_fields = ["received_at", "level_deadline", "id", "urgency", "state"]
+    ordering = ["-received_at", "-id"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_scoped_queryset(self):
+        queryset = case_list(DisputeCase.objects.all())
+        if self.action not in ("list", "statistics", "summary"):
+            queryset = queryset.select_related("received_by", "agreement").prefetch_related(
+                "parties", Prefetch("follow_ups", queryset=FollowUp.objects.select_related("visitor", "case"))
+            )
+        return queryset
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return serializers.DisputeCaseListSerializer
+        if self.action == "create":
+            return serializers.DisputeCaseCreateSerializer
+        return serializers.DisputeCaseSerializer
+
+    def perform_write(self, serializer):
+        return services.case_create(by=self.request.user, **serializer.validated_data)
+
+    def _detail(self, case, code=status.HTTP_200_OK):
+        case = self.get_scoped_queryset().get(pk=case.pk)
+        return Response(serializers.DisputeCaseSerializer(case, context=self.get_serializer_context()).data, status=code)
+
+    @extend_schema(summary="受理登记", request=serializers.DisputeCaseCreateSerializer, responses={201: serializers.DisputeCaseSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        return self._detail(serializer.instance, status.HTTP_201_CREATED)
+
+    def perform_create(self, serializer):
+        from django.db import transaction
+
+        with transaction.atomic():
+            serializer.instance = self.perform_write(serializer)
+            self.ensure_writable(serializer.instance)
+
+    def _act(self, request, input_class, call):
+        case = self.get_object()
+        data = {}
+        if input_class is not None:
+            params = input_class(data=request.data)
+            params.is_valid(raise_exception=True)
+            data = dict(params.validated_data)
+        case = call(case, data)
+        return self._detail(case)
+
+    @extend_schema(summary="分类处置", request=serializers.ClassifySerializer, responses=serializers.DisputeCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def classify(self, request, pk=None):
+        return self._act(request, serializers.ClassifySerializer,
+                         lambda case, d: services.case_classify(case=case, by=request.user, **d))
+
+    @extend_schema(summary="开始调处（含接收上交的案件）", request=serializers.NoteSerializer, responses=serializers.DisputeCaseSerializer)
+    @action(detail=True, methods=["post"], url_path="start-mediation")
+    def start_mediation(self, request, pk=None):
+        return self._act(request, serializers.NoteSerializer,
+                         lambda case, d: services.case_start_mediation(case=case, by=request.user, **d))
+
+    @extend_schema(summary="调解成功：签订人民调解协议", request=serializers.ResolveSerializer, responses=serializers.DisputeCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        return self._act(request, serializers.ResolveSerializer,
+                         lambda case, d: services.case_resolve(case=case, by=request.user, **d))
+
+    @extend_schema(summary="调解未成", request=serializers.UnresolvedSerializer, responses=serializers.DisputeCaseSerializer)
+    @action(detail=True, methods=["post"], url_path="mark-unresolved")
+    def mark_unresolved(self, request, pk=None):
+        return self._act(request, serializers.UnresolvedSerializer,
+                         lambda case, d: services.case_mark_unresolved(case=case, by=request.user, **d))
+
+    @extend_schema(summary="上交（村 → 工作区 → 街道）", request=serializers.NoteSerializer, responses=serializers.DisputeCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        return self._act(request, serializers.NoteSerializer,
+                         lambda case, d: services.case_escalate(case=case, by=request.user, **d))
+
+    @extend_schema(summary="转办（职能部门或法院）", request=serializers.ReferSerializer, responses=serializers.DisputeCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def refer(self, request, pk=None):
+        return self._act(request, serializers.ReferSerializer,
+                         lambda case, d: services.case_refer(case=case, by=request.user, **d))
+
+    @extend_schema(summary="结案", request=serializers.NoteSerializer, responses=serializers.DisputeCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._act(request, serializers.NoteSerializer,
+                         lambda case, d: services.case_close(case=case, by=request.user, **d))
+
+    @extend_schema(summary="办理记录（时间线）", responses=serializers.CaseEventSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def events(self, request, pk=None):
+        case = self.get_object()
+        events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("created_at", "id")
+        return Response(serializers.CaseEventSerializer(events, many=True).data)
+
+    @extend_schema(summary="查看当事人完整电话和身份证号（留痕）", request=None, responses=serializers.PartyRevealSerializer(many=True))
+    @action(detail=True, methods=["post"], read_only_action=True)
+    def reveal(self, request, pk=None):
+        case = self.get_object()
+        if not reveal_allowed(request.user, case):
+            raise PermissionDenied("您的角色不能查看完整个人信息。")
+        parties = list(case.parties.all())
+        for party in parties:
+            pii_reveal_log(user=request.user, obj=party, fields=["phone", "id_number"], ip_address=request.META.get("REMOTE_ADDR"))
+        return Response([{"id": p.pk, "name": p.name, **p.reveal()} for p in parties])
+
+    @extend_schema(
+        summary="调解统计（按村/工作区/街道，按时段）",
+        parameters=[OpenApiParameter("group_by", str, enum=list(GROUPS), description="分组：village/zone/town，默认 zone")],
+        responses=serializers.StatisticsSerializer, filters=True,
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def statistics(self, request):
+        group_by = request.query_params.get("group_by", "zone")
+        if group_by not in GROUPS:
+            raise drf_serializers.ValidationError({"group_by": f"分组应为 {'/'.join(GROUPS)} 之一。"})
+        queryset = self.filter_queryset(self.get_queryset())
+        return Response(case_statistics(queryset, group_by=group_by))
+
+    @extend_schema(summary="案件看板计数（按状态、超期、我承办的）", responses=serializers.CaseSummarySerializer, filters=True)
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def summary(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        return Response({
+            "by_state": case_counts_by_state(queryset),
+            "overdue": cases_overdue(queryset).count(),
+            "mine": queryset.filter(assignee=request.user).exclude(state="closed").count(),
+        })
+
+
+class FollowUpViewSet(ScopedViewSet):
+    """跟踪回访：化解或转办后由定时任务安排（默认第7、30天），记录回访方式与满意度。"""
+
+    queryset = FollowUp.objects.all()
+    serializer_class = serializers.FollowUpSerializer
+    filterset_class = filters.FollowUpFilter
+    ordering_fields = ["due_date", "id"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_scoped_queryset(self):
+        return FollowUp.objects.select_related("case", "visitor")
+
+    @extend_schema(exclude=True)
+    def create(self, request, *args, **kwargs):
+        return Response({"detail": "回访由系统在案件化解或转办后安排。"}, status=status.HTTP_405_METHOD_NOT_ALLOWED)
+
+    @extend_schema(summary="记录回访", request=serializers.FollowUpRecordSerializer, responses=serializers.FollowUpSerializer)
+    @action(detail=True, methods=["post"])
+    def record(self, request, pk=None):
+        follow_up = self.get_object()
+        params = serializers.FollowUpRecordSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        follow_up = services.follow_up_record(follow_up=follow_up, by=request.user, **params.validated_data)
+        follow_up = self.get_scoped_queryset().get(pk=follow_up.pk)
+        return Response(serializers.FollowUpSerializer(follow_up).data)

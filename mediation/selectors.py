@@ -1,0 +1,184 @@
+"""Reads for the mediation room, shared by the API, the pages, the jobs and the reports.
+
+The figures the zones report (``case_statistics``) have one definition each, here:
+
+- cohort: the cases *received* in the period (``received_at`` in [start, end], Asia/Shanghai days);
+- ``received``: their number; ``by_source`` / ``by_category``: the same split by source and category;
+- ``on_the_spot`` (现场化解): resolved on the day received, never escalated (set once, by ``case_resolve``);
+- ``concluded``: cases with an outcome, i.e. resolved (化解) or referred (转办);
+- ``share_in_village`` (小事不出村): resolved at village level / concluded;
+  ``share_in_zone`` (大事不出工作区): resolved at village or zone level / concluded;
+- ``mean_days`` / ``p90_days``: time from reception to resolution in days, over the resolved cases
+  (PostgreSQL ``percentile_cont(0.9)``);
+- ``escalated_to_zone`` / ``escalated_to_town``: cases that were ever escalated to that level;
+- ``follow_ups_done`` / ``satisfied`` / ``satisfaction``: recorded follow-up visits of the cohort, those
+  满意 or 基本满意, and their share.
+"""
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Aggregate, Avg, Count, DurationField, ExpressionWrapper, F, FloatField, Q, QuerySet
+from django.db.models.functions import Extract
+from django.utils import timezone
+
+from .models import (
+    SATISFIED_VALUES, CaseCategory, CaseLevel, CaseSource, CaseState, DisputeCase, DutyShift, FollowUp, MediationRoom,
+)
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL ``percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)``."""
+
+    function = "percentile_cont"
+    name = "PercentileCont"
+    output_field = FloatField()
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression, fraction: float, **extra):
+        if not 0 <= fraction <= 1:
+            raise ValueError("fraction must be in [0, 1]")
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+# --- the rota -------------------------------------------------------------------------------
+
+def current_slot(room: MediationRoom, when: datetime.datetime) -> int:
+    hour = timezone.localtime(when).hour
+    if room.shifts_per_day == 1:
+        return 1
+    if room.shifts_per_day == 2:
+        return 1 if hour < 12 else 2
+    return 1 if hour < 12 else (2 if hour < 18 else 3)
+
+
+def duty_officer_now(*, zone_id: int, when: datetime.datetime | None = None) -> DutyShift | None:
+    """The shift whose officer receives new zone-level cases now: the current slot's officer with an account,
+    else another officer with an account on duty today."""
+    when = when or timezone.now()
+    room = MediationRoom.objects.filter(pk=zone_id).first()
+    if room is None:
+        return None
+    shifts = list(
+        DutyShift.objects.filter(room=room, date=timezone.localdate(when), officer__user__isnull=False, officer__active=True)
+        .select_related("officer__user").order_by("slot")
+    )
+    if not shifts:
+        return None
+    slot = current_slot(room, when)
+    return next((s for s in shifts if s.slot == slot), shifts[0])
+
+
+def shifts_on(queryset: QuerySet[DutyShift], day: datetime.date) -> QuerySet[DutyShift]:
+    return queryset.filter(date=day).select_related("room", "officer").order_by("room_id", "slot")
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+def case_list(queryset: QuerySet[DisputeCase]) -> QuerySet[DisputeCase]:
+    return queryset.select_related("village__zone", "assignee")
+
+
+def cases_overdue(queryset: QuerySet[DisputeCase], today: datetime.date | None = None) -> QuerySet[DisputeCase]:
+    """One definition of overdue: still being handled and the current level's deadline is before today."""
+    today = today or timezone.localdate()
+    return queryset.filter(level_deadline__lt=today).exclude(
+        state__in=[CaseState.RESOLVED, CaseState.REFERRED, CaseState.FOLLOW_UP, CaseState.CLOSED]
+    )
+
+
+def period_bounds(start: datetime.date | None, end: datetime.date | None) -> Q:
+    """Cases received on local days start..end (inclusive), as an index-friendly range on received_at."""
+    condition = Q()
+    tz = timezone.get_current_timezone()
+    if start:
+        condition &= Q(received_at__gte=datetime.datetime.combine(start, datetime.time.min, tzinfo=tz))
+    if end:
+        condition &= Q(received_at__lt=datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz))
+    return condition
+
+
+GROUPS = {
+    "village": ("village_id", "village__name"),
+    "zone": ("village__zone_id", "village__zone__name"),
+    "town": ("village__zone__town_id", "village__zone__town__name"),
+}
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _days(value) -> float | None:
+    return round(value / 86400, 2) if value is not None else None
+
+
+def case_statistics(queryset: QuerySet[DisputeCase], *, group_by: str = "zone") -> dict:
+    """The figures of the module docstring for the cases of `queryset` (already scoped and filtered
+    to the period), per village, zone or town, and in total. Three queries in all."""
+    key, name = GROUPS[group_by]
+    seconds = Extract(ExpressionWrapper(F("resolved_at") - F("received_at"), output_field=DurationField()), "epoch")
+    resolved = Q(resolved_at__isnull=False)
+    measures = {
+        "received": Count("id"),
+        **{f"source_{s}": Count("id", filter=Q(source=s)) for s in CaseSource.values},
+        **{f"category_{c}": Count("id", filter=Q(category=c)) for c in CaseCategory.values},
+        "on_the_spot": Count("id", filter=Q(on_the_spot=True)),
+        "resolved": Count("id", filter=resolved),
+        "referred": Count("id", filter=Q(referred_at__isnull=False)),
+        "resolved_in_village": Count("id", filter=Q(resolved_level=CaseLevel.VILLAGE)),
+        "resolved_in_zone": Count("id", filter=Q(resolved_level__in=[CaseLevel.VILLAGE, CaseLevel.ZONE])),
+        "escalated_to_zone": Count("id", filter=Q(zone_escalated_at__isnull=False)),
+        "escalated_to_town": Count("id", filter=Q(town_escalated_at__isnull=False)),
+        "mean_seconds": Avg(seconds, filter=resolved),
+        "p90_seconds": PercentileCont(seconds, 0.9, filter=resolved),
+    }
+    queryset = queryset.order_by()
+    rows = list(queryset.values(group_key=F(key), group_name=F(name)).annotate(**measures).order_by("group_key"))
+    total = queryset.aggregate(**measures)
+
+    follow_ups = FollowUp.objects.filter(case__in=queryset.values("pk"), done_on__isnull=False).order_by()
+    fu_measures = {"follow_ups_done": Count("id"), "satisfied": Count("id", filter=Q(satisfaction__in=SATISFIED_VALUES))}
+    fu_rows = {
+        r["group_key"]: r
+        for r in follow_ups.values(group_key=F(f"case__{key}")).annotate(**fu_measures).order_by()
+    }
+    fu_total = {"follow_ups_done": sum(r["follow_ups_done"] for r in fu_rows.values()),
+                "satisfied": sum(r["satisfied"] for r in fu_rows.values())}
+
+    def shape(row: dict, fu: dict) -> dict:
+        concluded = row["resolved"] + row["referred"]
+        done = fu.get("follow_ups_done", 0)
+        satisfied = fu.get("satisfied", 0)
+        return {
+            "received": row["received"],
+            "by_source": {s: row[f"source_{s}"] for s in CaseSource.values},
+            "by_category": {c: row[f"category_{c}"] for c in CaseCategory.values},
+            "on_the_spot": row["on_the_spot"],
+            "resolved": row["resolved"],
+            "referred": row["referred"],
+            "concluded": concluded,
+            "resolved_in_village": row["resolved_in_village"],
+            "resolved_in_zone": row["resolved_in_zone"],
+            "share_in_village": _share(row["resolved_in_village"], concluded),
+            "share_in_zone": _share(row["resolved_in_zone"], concluded),
+            "mean_days": _days(row["mean_seconds"]),
+            "p90_days": _days(row["p90_seconds"]),
+            "escalated_to_zone": row["escalated_to_zone"],
+            "escalated_to_town": row["escalated_to_town"],
+            "follow_ups_done": done,
+            "satisfied": satisfied,
+            "satisfaction": _share(satisfied, done),
+        }
+
+    return {
+        "group_by": group_by,
+        "rows": [{"id": r["group_key"], "name": r["group_name"], **shape(r, fu_rows.get(r["group_key"], {}))} for r in rows],
+        "total": shape(total, fu_total),
+    }
+
+
+def case_counts_by_state(queryset: QuerySet[DisputeCase]) -> dict[str, int]:
+    counts = dict(queryset.order_by().values_list("state").annotate(n=Count("id")))
+    return {state: counts.get(state, 0) for state in CaseState.values}
+
