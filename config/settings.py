@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "villages",
     "members",
     "notifications",
+    "visits",
     "mediation",
 ]
 
@@ -228,6 +229,29 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
     "DisputePartyRoleEnum": "mediation.models.PartyRole",
     "ReferralKindEnum": "mediation.models.ReferralKind",
     "DutyOfficerKindEnum": "mediation.models.OfficerKind",
+})
+
+# --- Four-color visits (visits app) -----------------------------------------------
+# The daily reminder job runs at this local time (Asia/Shanghai); the sweeper re-runs a day whose run died.
+VISIT_REMINDER_HOUR = env.int("VISIT_REMINDER_HOUR", default=7)
+VISIT_REMINDER_MINUTE = env.int("VISIT_REMINDER_MINUTE", default=0)
+VISIT_REMINDER_MAX_ATTEMPTS = env.int("VISIT_REMINDER_MAX_ATTEMPTS", default=3)  # unfinished runs per day
+CELERY_BEAT_SCHEDULE["visits-daily-reminders"] = {
+    "task": "visits.tasks.send_visit_reminders",
+    "schedule": crontab(hour=VISIT_REMINDER_HOUR, minute=VISIT_REMINDER_MINUTE),
+}
+CELERY_BEAT_SCHEDULE["visits-sweep"] = {
+    "task": "visits.tasks.sweep_visit_reminders",
+    "schedule": crontab(minute="*/15"),
+}
+CELERY_BEAT_SCHEDULE["visits-coverage-snapshot"] = {
+    "task": "visits.tasks.snapshot_visit_coverage",
+    "schedule": crontab(hour=23, minute=45),
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "HouseholdColorEnum": "villages.models.HouseholdColor",
+    "VisitMethodEnum": "visits.models.VisitMethod",
+    "ColorChangeSourceEnum": "visits.models.ColorChangeSource",
 })
 
 # --- Logging (structlog, request ids) -------------------------------------------

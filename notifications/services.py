@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 
 from django.conf import settings
@@ -67,17 +67,19 @@ def notify(*, user, title: str, body: str, link: str = "", kind: str = "", dedup
 
 
 @transaction.atomic
-def notify_select(*, select_sql: str, params: Sequence = ()) -> list[int]:
+def notify_select(*, select_sql: str, params: Sequence | Mapping = (), with_sql: str = "") -> list[int]:
     """Set-based notify: `select_sql` yields rows (user_id, kind, title, body, link, dedupe_key).
 
-    One ``INSERT … SELECT … ON CONFLICT DO NOTHING``; returns the ids created (already
-    existing (user, dedupe_key) pairs are skipped), delivered after commit.
+    One ``[WITH …] INSERT … SELECT … ON CONFLICT DO NOTHING``; returns the ids created (already
+    existing (user, dedupe_key) pairs are skipped), delivered after commit. `with_sql` is an
+    optional leading ``WITH …`` clause (e.g. an ``UPDATE … RETURNING`` that claims the rows
+    being notified about, so the claim and the notification commit together).
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) {select_sql} "
+            f"{with_sql} INSERT INTO {TABLE} ({', '.join(COLUMNS)}) {select_sql} "
             "ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING id",
-            list(params),
+            dict(params) if isinstance(params, Mapping) else list(params),
         )
         ids = [r[0] for r in cursor.fetchall()]
     if ids:

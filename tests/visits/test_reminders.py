@@ -1,0 +1,141 @@
+"""The daily job in-process, across days (time-machine): reminders once, digests once a day, the ladder once per step."""
+import collections
+import datetime
+
+import psycopg2
+import pytest
+from django.db import connection
+
+from notifications.models import Notification
+from tests import factories as f
+from visits import reminders, services
+from visits.models import Reminder, ReminderRun
+
+from .conftest import refreshed
+
+D = datetime.timedelta
+
+
+def _run(clock):
+    return reminders.reminder_job_run(on=clock.today)
+
+
+def _escalations(user):
+    """{step: [day, …]} of the escalation notifications a user received."""
+    steps = collections.defaultdict(list)
+    for key in Notification.objects.filter(user=user, kind="visit_escalation").values_list("dedupe_key", flat=True):
+        _, step, day, _token = key.split(":")
+        steps[step].append(datetime.date.fromisoformat(day))
+    return {step: sorted(days) for step, days in steps.items()}
+
+
+def test_one_reminder_per_household_and_due_date_and_one_digest_per_member_per_day(world, clock):
+    extra = f.HouseholdFactory(grid=world.grid, color="red", head_name="陈八")  # unlinked: its grid worker is reminded
+    stats = _run(clock)
+    assert stats["reminders"] == 2  # the two red households (due in 7 days); the rest are due later
+    assert stats["digests"] == 2
+    assert set(Reminder.objects.values_list("household_id", "recipient_id")) == {
+        (world.red.pk, world.member_user.pk), (extra.pk, world.worker_user.pk)}
+    digest = Notification.objects.get(user=world.member_user, kind="visit_reminder")
+    assert digest.body == "您有 1 户待走访"
+    assert digest.link == "/visits/my/"
+
+    again = _run(clock)  # a second run the same day creates nothing
+    assert (again["reminders"], again["digests"]) == (0, 0)
+    assert Reminder.objects.count() == 2
+    assert Notification.objects.filter(kind="visit_reminder").count() == 2
+
+    clock.advance(days=8)  # red is a day overdue, orange due in 6 days
+    stats = _run(clock)
+    assert stats["reminders"] == 1  # orange; red keeps its reminder for the same due date
+    body = Notification.objects.filter(user=world.member_user, kind="visit_reminder").order_by("-id").first().body
+    assert body == "您有 2 户待走访，其中 1 户已逾期"
+
+
+def test_the_ladder_notifies_each_step_once_at_its_day(world, clock):
+    start = clock.today
+    for _ in range(41):
+        _run(clock)
+        clock.advance(days=1)
+    day = {n: start + D(days=n) for n in range(100)}
+    # red due day 7, orange day 14, yellow day 30 (defaults: grid +3, zone +7 for red / +14 others, town +30)
+    assert _escalations(world.worker_user) == {"grid": [day[11], day[18], day[34]]}
+    assert _escalations(world.zone_user) == {"zone": [day[15], day[29]]}
+    assert _escalations(world.town_user) == {"town": [day[38]]}
+    assert _escalations(world.member_user) == {}
+    assert _escalations(world.other_zone_user) == {}
+    # the member was reminded once a day, every day something was due
+    assert Notification.objects.filter(user=world.member_user, kind="visit_reminder").count() == 41
+    red = Reminder.objects.get(household=world.red)
+    assert all([red.escalated_grid_at, red.escalated_zone_at, red.escalated_town_at])
+    zone_note = Notification.objects.get(user=world.zone_user, dedupe_key__startswith=f"visit-escalation:zone:{day[15]}")
+    assert zone_note.body.startswith("红色户 1 户、其他 0 户")
+
+
+def test_a_visit_stops_the_ladder_and_the_next_due_date_gets_its_own_reminder(world, clock):
+    start = clock.today
+    clock.go_to(start + D(days=12))
+    _run(clock)  # red is 5 days overdue: grid worker told
+    assert Reminder.objects.get(household=world.red).escalated_grid_at is not None
+    services.visit_log(household=world.red, author=world.member_user, visited_on=clock.today)
+    for _ in range(10):
+        clock.advance(days=1)
+        _run(clock)
+    reminders_of_red = list(Reminder.objects.filter(household=world.red).order_by("due_on"))
+    assert [r.due_on for r in reminders_of_red] == [start + D(days=7), start + D(days=19)]
+    assert reminders_of_red[0].escalated_zone_at is None  # visited before the zone step
+    assert _escalations(world.zone_user) == {}
+
+
+def test_a_policy_change_moves_the_ladder(world, clock):
+    services.visit_policy_save(town=world.town, escalate_grid_days=0, escalate_zone_red_days=1)
+    clock.advance(days=9)  # red two days overdue
+    _run(clock)
+    assert set(_escalations(world.worker_user)) == {"grid"}
+    assert set(_escalations(world.zone_user)) == {"zone"}
+
+
+def test_attempts_are_capped_for_an_unfinished_day(world, clock, settings):
+    settings.VISIT_REMINDER_MAX_ATTEMPTS = 2
+    ReminderRun.objects.create(run_on=clock.today, attempts=2)
+    assert _run(clock)["skipped"] == "attempts_exhausted"
+    assert not Reminder.objects.exists()
+    ReminderRun.objects.filter(run_on=clock.today).update(attempts=1)
+    assert _run(clock)["reminders"] == 1
+    run = ReminderRun.objects.get(run_on=clock.today)
+    assert run.finished_at is not None and run.attempts == 2
+
+
+def test_households_without_a_due_date_are_planned_from_their_registration(world, clock):
+    from villages.models import Household
+
+    Household.objects.filter(pk=world.red.pk).update(next_visit_due=None)
+    clock.advance(days=10)
+    stats = _run(clock)
+    assert stats["planned"] == 1
+    assert refreshed(world.red).next_visit_due == clock.today - D(days=10) + D(days=7)
+
+
+@pytest.fixture
+def other_connection():
+    params = connection.get_connection_params()
+    conn = psycopg2.connect(**{k: v for k, v in params.items() if k in ("dbname", "user", "password", "host", "port")})
+    conn.autocommit = True
+    yield conn
+    conn.close()
+
+
+def test_the_sweeper_reruns_a_dead_day_but_not_a_live_or_finished_one(world, clock, settings, other_connection):
+    settings.VISIT_REMINDER_HOUR = 7
+    clock.advance(hours=-3)  # 06:00: the latest scheduled run is yesterday's
+    assert reminders.scheduled_run_date() == clock.today - D(days=1)
+    clock.advance(hours=3)
+    ReminderRun.objects.create(run_on=clock.today, attempts=1)  # started, never finished: its worker died
+    with other_connection.cursor() as cursor:  # …unless a live worker still holds the job lock
+        cursor.execute("SELECT pg_advisory_lock(%s)", [reminders.JOB_LOCK_KEY])
+        assert reminders.reminder_sweep()["action"] == "running"
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [reminders.JOB_LOCK_KEY])
+    result = reminders.reminder_sweep()
+    assert result["action"] == "rerun" and result["result"]["reminders"] == 1
+    assert reminders.reminder_sweep()["action"] == "none"
+    assert Reminder.objects.count() == 1

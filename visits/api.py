@@ -1,0 +1,200 @@
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers as drf_serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.api_base import ScopedViewSet
+from accounts.scoping import user_scope
+from villages.models import Household
+from zones.models import Town, WorkZone
+
+from . import filters, selectors, serializers, services
+from .models import ColorChange, Reminder, Visit, VisitPolicy
+
+
+def _scoped_get(request, model, pk):
+    """An object named in a query parameter: outside the user's scope it does not exist (404)."""
+    obj = user_scope(request.user).filter(model.objects.all()).filter(pk=pk).first()
+    if obj is None:
+        raise Http404(f"{model._meta.verbose_name}不存在或不在您的管辖范围内。")
+    return obj
+
+
+class VisitPolicyViewSet(ScopedViewSet):
+    """走访策略：每个街道(镇)一份，工作区可覆盖；修改后立即重新安排所辖各户的下次走访日期。"""
+
+    queryset = VisitPolicy.objects.all()
+    serializer_class = serializers.VisitPolicySerializer
+    filterset_class = filters.VisitPolicyFilter
+    ordering_fields = ["id", "town", "zone", "updated_at"]
+
+    def get_scoped_queryset(self):
+        return VisitPolicy.objects.select_related("town", "zone", "updated_by")
+
+    def perform_write(self, serializer):
+        data = dict(serializer.validated_data)
+        town, zone = data.pop("town", None), data.pop("zone", None)
+        if serializer.instance is not None:  # a policy stays where it is; only its values change
+            town, zone = serializer.instance.town, serializer.instance.zone
+        return services.visit_policy_save(town=town, zone=zone, user=self.request.user, **data)
+
+    def destroy_instance(self, instance):
+        self.ensure_writable(instance)
+        services.visit_policy_delete(policy=instance)
+
+    @extend_schema(
+        summary="某工作区/户/街道现行的走访策略",
+        parameters=[
+            OpenApiParameter("zone", int, description="工作区ID"),
+            OpenApiParameter("household", int, description="户ID"),
+            OpenApiParameter("town", int, description="街道(镇)ID（街道级策略）"),
+        ],
+        responses=serializers.PolicyValuesSerializer, filters=False,
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def effective(self, request):
+        """工作区覆盖 → 街道策略 → 系统默认，取第一个存在的。"""
+        params = request.query_params
+        for name in ("household", "zone", "town"):
+            value = params.get(name)
+            if value is None:
+                continue
+            if not value.isdigit():
+                raise drf_serializers.ValidationError({name: "应为整数ID。"})
+            if name == "household":
+                household = _scoped_get(request, Household, int(value))
+                values = selectors.policy_for_household(household)
+            elif name == "zone":
+                zone = _scoped_get(request, WorkZone, int(value))
+                values = selectors.policy_for(town_id=zone.town_id, zone_id=zone.pk)
+            else:
+                town = _scoped_get(request, Town, int(value))
+                values = selectors.policy_for(town_id=town.pk, zone_id=None)
+            return Response(serializers.PolicyValuesSerializer(values.as_dict()).data)
+        raise drf_serializers.ValidationError({"zone": "请指定工作区、户或街道(镇)。"})
+
+
+class ColorChangeViewSet(ScopedViewSet):
+    """四色分类调整及其历史。调为橙色、红色须填写原因；调整后立即重新安排下次走访日期。记录不可修改。"""
+
+    queryset = ColorChange.objects.all()
+    serializer_class = serializers.ColorChangeSerializer
+    filterset_class = filters.ColorChangeFilter
+    ordering_fields = ["changed_at", "id"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_scoped_queryset(self):
+        return ColorChange.objects.select_related("household", "changed_by")
+
+    def perform_write(self, serializer):
+        data = serializer.validated_data
+        return services.color_change(
+            household=data["household"], to_color=data["to_color"], reason=data.get("reason", ""),
+            source=data.get("source", "manual"), user=self.request.user,
+        )
+
+    @extend_schema(summary="按情况标签建议调高颜色的户（不会自动修改）", responses=serializers.ColorSuggestionSerializer(many=True),
+                   parameters=[OpenApiParameter("zone", int), OpenApiParameter("village", int), OpenApiParameter("grid", int)],
+                   filters=False)
+    @action(detail=False, methods=["get"], filter_backends=[])
+    def suggestions(self, request):
+        households = user_scope(request.user).filter(Household.objects.all())
+        for name in ("zone", "village", "grid"):
+            value = request.query_params.get(name)
+            if value is not None:
+                if not value.isdigit():
+                    raise drf_serializers.ValidationError({name: "应为整数ID。"})
+                households = households.filter(**{f"{name}_id": int(value)})
+        rows = selectors.households_with_suggestion(households).order_by("-suggested_rank", "id")
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(serializers.ColorSuggestionSerializer(page, many=True).data)
+
+
+class VisitViewSet(ScopedViewSet):
+    """走访记录。登记人7天内可更正，之后只能由工作区更正；每次更正都留痕（history）。"""
+
+    queryset = Visit.objects.all()
+    serializer_class = serializers.VisitSerializer
+    filterset_class = filters.VisitFilter
+    ordering_fields = ["visited_on", "created_at", "id"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_scoped_queryset(self):
+        return Visit.objects.select_related("household", "created_by")
+
+    def perform_write(self, serializer):
+        data = dict(serializer.validated_data)
+        if serializer.instance is None:
+            return services.visit_log(author=self.request.user, **data)
+        return services.visit_correct(visit=serializer.instance, user=self.request.user, **data)
+
+    # --- due lists, counts, coverage, dashboards (households in scope) ---------------------
+
+    def _households(self, params):
+        households = user_scope(self.request.user).filter(Household.objects.all())
+        for name in ("town", "zone", "village", "grid"):
+            if params.get(name) is not None:
+                households = households.filter(**{f"{name}_id": params[name]})
+        if params.get("color"):
+            households = households.filter(color=params["color"])
+        if params.get("mine"):
+            households = selectors.households_mine(households, user=self.request.user)
+        return households
+
+    @extend_schema(summary="到期和逾期的户（逾期 = 下次走访日期早于今天）", parameters=[serializers.DueQuerySerializer],
+                   responses=serializers.DueHouseholdSerializer(many=True), filters=False)
+    @action(detail=False, methods=["get"], filter_backends=[])
+    def due(self, request):
+        """本周（默认7天内）到期及已逾期的户，逾期最久的在前；mine=true 只看我联系的户。"""
+        params = serializers.DueQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        rows = selectors.households_due(self._households(p), within_days=p["within_days"], overdue_only=p["overdue"])
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(serializers.DueHouseholdSerializer(page, many=True).data)
+
+    @extend_schema(summary="各网格/村/工作区/街道/党员的到期与逾期户数", parameters=[serializers.LevelQuerySerializer],
+                   responses=serializers.DueCountSerializer(many=True), filters=False)
+    @action(detail=False, methods=["get"], url_path="due-counts", pagination_class=None, filter_backends=[])
+    def due_counts(self, request):
+        params = serializers.LevelQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        rows = selectors.due_counts(self._households(p), by=p["by"], within_days=p["within_days"])
+        return Response(serializers.DueCountSerializer(rows, many=True).data)
+
+    @extend_schema(summary="走访覆盖率（按颜色间隔内走访过的户占比）", parameters=[serializers.LevelQuerySerializer],
+                   responses=serializers.CoverageSerializer(many=True), filters=False)
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def coverage(self, request):
+        params = serializers.LevelQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        rows = selectors.coverage(self._households(p), by=p["by"])
+        return Response(serializers.CoverageSerializer(rows, many=True).data)
+
+    @extend_schema(summary="走访看板：四色分布、各村逾期、覆盖率及趋势", parameters=[serializers.DashboardQuerySerializer],
+                   responses=serializers.DashboardSerializer, filters=False)
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def dashboard(self, request):
+        params = serializers.DashboardQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        zone = _scoped_get(request, WorkZone, p["zone"]) if p.get("zone") else None
+        town = _scoped_get(request, Town, p["town"]) if p.get("town") and zone is None else None
+        data = selectors.dashboard(user_scope(request.user), zone=zone, town=town, weeks=p["weeks"])
+        return Response(serializers.DashboardSerializer(data).data)
+
+
+class ReminderViewSet(ScopedViewSet):
+    """走访提醒（每户每个到期日一条）及其逐级上报情况。由每日任务产生，只读。"""
+
+    queryset = Reminder.objects.all()
+    serializer_class = serializers.ReminderSerializer
+    filterset_class = filters.ReminderFilter
+    ordering_fields = ["due_on", "created_on", "id"]
+    http_method_names = ["get", "head", "options"]
+
+    def get_scoped_queryset(self):
+        return Reminder.objects.select_related("household")

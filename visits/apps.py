@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class VisitsConfig(AppConfig):
+    name = "visits"
+    verbose_name = "四色走访"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (a new household gets its first due date)

@@ -1,0 +1,334 @@
+import pghistory
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Now
+
+from accounts.scoping import ADMIN_ONLY, GRID_MEMBER, VILLAGE_UP, ZONE_UP, ScopeSpec
+from members.models import Duty
+from villages.models import HouseholdColor
+
+COLORS = tuple(HouseholdColor.values)  # green, yellow, orange, red: least to most urgent
+COLOR_RANK = {color: rank for rank, color in enumerate(COLORS)}
+DEFAULT_INTERVALS = {"green": 90, "yellow": 30, "orange": 14, "red": 7}
+DEFAULT_CONTENT = {
+    "green": ["宣传政策法规", "了解生产生活情况", "听取意见建议"],
+    "yellow": ["宣传政策法规", "了解生产生活情况", "听取意见建议", "了解困难诉求"],
+    "orange": ["了解困难诉求", "落实帮扶措施", "排查安全隐患", "心理疏导"],
+    "red": ["了解困难诉求", "落实帮扶措施", "排查安全隐患", "化解矛盾纠纷", "心理疏导"],
+}
+DEFAULT_REMIND_DAYS_BEFORE = 7
+DEFAULT_ESCALATION = {"escalate_grid_days": 3, "escalate_zone_red_days": 7, "escalate_zone_days": 14, "escalate_town_days": 30}
+MAX_INTERVAL_DAYS = 366
+
+VISIT_WRITERS = VILLAGE_UP | {GRID_MEMBER}
+
+
+def _interval_field(color_label: str, default: int):
+    return models.PositiveSmallIntegerField(
+        f"{color_label}户走访间隔(天)", default=default,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_INTERVAL_DAYS)],
+    )
+
+
+def default_green_content() -> list[str]:
+    return list(DEFAULT_CONTENT["green"])
+
+
+def default_yellow_content() -> list[str]:
+    return list(DEFAULT_CONTENT["yellow"])
+
+
+def default_orange_content() -> list[str]:
+    return list(DEFAULT_CONTENT["orange"])
+
+
+def default_red_content() -> list[str]:
+    return list(DEFAULT_CONTENT["red"])
+
+
+def _content_field(color_label: str, default):
+    return ArrayField(
+        models.CharField(max_length=50), default=default, blank=True, verbose_name=f"{color_label}户走访内容",
+        help_text="走访时应覆盖的事项",
+    )
+
+
+@pghistory.track()
+class VisitPolicy(models.Model):
+    """走访策略：每个街道(镇)一份，工作区可单独覆盖。决定各色户的走访频次、走访内容和逾期上报时限。"""
+
+    town = models.ForeignKey("zones.Town", on_delete=models.CASCADE, related_name="visit_policies", verbose_name="街道(镇)")
+    zone = models.OneToOneField(
+        "zones.WorkZone", null=True, blank=True, on_delete=models.CASCADE, related_name="visit_policy",
+        verbose_name="工作区（为空表示全街道）",
+    )
+    green_days = _interval_field("绿色", DEFAULT_INTERVALS["green"])
+    yellow_days = _interval_field("黄色", DEFAULT_INTERVALS["yellow"])
+    orange_days = _interval_field("橙色", DEFAULT_INTERVALS["orange"])
+    red_days = _interval_field("红色", DEFAULT_INTERVALS["red"])
+    green_content = _content_field("绿色", default_green_content)
+    yellow_content = _content_field("黄色", default_yellow_content)
+    orange_content = _content_field("橙色", default_orange_content)
+    red_content = _content_field("红色", default_red_content)
+    remind_days_before = models.PositiveSmallIntegerField(
+        "提前提醒天数", default=DEFAULT_REMIND_DAYS_BEFORE, validators=[MaxValueValidator(60)],
+        help_text="到期前多少天开始提醒联户党员",
+    )
+    escalate_grid_days = models.PositiveSmallIntegerField("逾期几天告知网格员", default=DEFAULT_ESCALATION["escalate_grid_days"])
+    escalate_zone_red_days = models.PositiveSmallIntegerField(
+        "红色户逾期几天上报工作区", default=DEFAULT_ESCALATION["escalate_zone_red_days"]
+    )
+    escalate_zone_days = models.PositiveSmallIntegerField("其他户逾期几天上报工作区", default=DEFAULT_ESCALATION["escalate_zone_days"])
+    escalate_town_days = models.PositiveSmallIntegerField("逾期几天上报街道", default=DEFAULT_ESCALATION["escalate_town_days"])
+    updated_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="修改人"
+    )
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    scope = ScopeSpec(town="town", zone="zone", writers=ZONE_UP)
+
+    class Meta:
+        verbose_name = "走访策略"
+        verbose_name_plural = "走访策略"
+        ordering = ["town_id", "zone_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["town"], condition=Q(zone__isnull=True), name="visit_policy_one_per_town"),
+            models.CheckConstraint(
+                name="visit_policy_intervals_positive",
+                condition=Q(green_days__gte=1, yellow_days__gte=1, orange_days__gte=1, red_days__gte=1),
+            ),
+            models.CheckConstraint(
+                name="visit_policy_escalation_ordered",
+                condition=Q(escalate_zone_red_days__gte=F("escalate_grid_days"))
+                & Q(escalate_zone_days__gte=F("escalate_zone_red_days"))
+                & Q(escalate_town_days__gte=F("escalate_zone_days")),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.zone or self.town}走访策略"
+
+    def interval(self, color: str) -> int:
+        return getattr(self, f"{color}_days")
+
+    def content(self, color: str) -> list[str]:
+        return list(getattr(self, f"{color}_content"))
+
+
+class ColorChangeSource(models.TextChoices):
+    MANUAL = "manual", "人工调整"
+    SUGGESTION = "suggestion", "采纳系统建议"
+    HOUSEHOLD_EDIT = "household_edit", "修改户信息时变更"
+
+
+@pghistory.track()
+class ColorChange(models.Model):
+    """四色分类变更记录：谁、何时、从何色到何色、原因。"""
+
+    household = models.ForeignKey(
+        "villages.Household", on_delete=models.CASCADE, related_name="color_changes", verbose_name="户"
+    )
+    from_color = models.CharField("原颜色", max_length=10, choices=HouseholdColor.choices)
+    to_color = models.CharField("新颜色", max_length=10, choices=HouseholdColor.choices)
+    reason = models.TextField("调整原因", blank=True)
+    source = models.CharField("来源", max_length=20, choices=ColorChangeSource.choices, default=ColorChangeSource.MANUAL)
+    changed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="调整人"
+    )
+    changed_at = models.DateTimeField("调整时间", db_default=Now())
+    next_visit_due = models.DateField("调整后下次走访日期", null=True, blank=True)
+
+    scope = ScopeSpec(
+        town="household__town", zone="household__zone", village="household__village",
+        natural_village="household__natural_village", grid="household__grid", member="household__link__member",
+        writers=VISIT_WRITERS,
+    )
+
+    class Meta:
+        verbose_name = "四色分类变更"
+        verbose_name_plural = "四色分类变更"
+        ordering = ["-changed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(name="color_change_changes_color", condition=~Q(from_color=F("to_color"))),
+        ]
+        indexes = [models.Index(fields=["household", "-changed_at"], name="color_change_household")]
+
+    def __str__(self):
+        return f"{self.household_id}: {self.from_color} → {self.to_color}"
+
+
+class VisitMethod(models.TextChoices):
+    IN_PERSON = "in_person", "入户"
+    PHONE = "phone", "电话"
+    ONLINE = "online", "微信/视频"
+
+
+@pghistory.track()
+class Visit(models.Model):
+    """走访记录：谁、何时、怎么走访、覆盖了哪些内容、履行了哪些"六大员"职责、发现的民情。"""
+
+    household = models.ForeignKey("villages.Household", on_delete=models.PROTECT, related_name="visits", verbose_name="户")
+    visitor_member = models.ForeignKey(
+        "members.PartyMember", null=True, blank=True, on_delete=models.PROTECT, related_name="visits", verbose_name="走访党员"
+    )
+    visitor_user = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="走访人（网格员）"
+    )
+    visitor_name = models.CharField("走访人", max_length=50)
+    visited_on = models.DateField("走访日期")
+    method = models.CharField("走访方式", max_length=20, choices=VisitMethod.choices, default=VisitMethod.IN_PERSON)
+    color = models.CharField("走访时颜色", max_length=10, choices=HouseholdColor.choices)
+    content = ArrayField(models.CharField(max_length=50), default=list, blank=True, verbose_name="走访内容")
+    duties = ArrayField(models.CharField(max_length=20, choices=Duty.choices), default=list, blank=True, verbose_name="履行职责（六大员）")
+    concerns = models.TextField("民情信息", blank=True)
+    follow_up_needed = models.BooleanField("需要跟进", default=False)
+    follow_up_note = models.TextField("跟进事项", blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="登记人"
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    corrected_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="更正人"
+    )
+    corrected_at = models.DateTimeField("更正时间", null=True, blank=True)
+
+    scope = ScopeSpec(
+        town="household__town", zone="household__zone", village="household__village",
+        natural_village="household__natural_village", grid="household__grid", member="household__link__member",
+        writers=VISIT_WRITERS,
+    )
+
+    class Meta:
+        verbose_name = "走访记录"
+        verbose_name_plural = "走访记录"
+        ordering = ["-visited_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="visit_has_visitor", condition=Q(visitor_member__isnull=False) | Q(visitor_user__isnull=False)
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["household", "-visited_on"], name="visit_household_recent"),
+            models.Index(fields=["visitor_member", "-visited_on"], name="visit_member_recent"),
+            models.Index(fields=["visited_on"], name="visit_visited_on"),
+        ]
+
+    def __str__(self):
+        return f"{self.visitor_name} {self.visited_on} 走访 {self.household_id}"
+
+
+class HouseholdVisitState(models.Model):
+    """每户最近一次走访（由走访服务维护），供覆盖率统计用：不必每次扫描全部走访记录。"""
+
+    household = models.OneToOneField(
+        "villages.Household", primary_key=True, on_delete=models.CASCADE, related_name="visit_state", verbose_name="户"
+    )
+    last_visit = models.ForeignKey(Visit, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="最近走访")
+    last_visited_on = models.DateField("最近走访日期")
+    visits = models.PositiveIntegerField("走访次数", default=0)
+
+    scope = ScopeSpec(
+        town="household__town", zone="household__zone", village="household__village",
+        natural_village="household__natural_village", grid="household__grid", member="household__link__member",
+    )
+
+    class Meta:
+        verbose_name = "户走访状态"
+        verbose_name_plural = "户走访状态"
+
+    def __str__(self):
+        return f"{self.household_id}: {self.last_visited_on}"
+
+
+class EscalationStep(models.TextChoices):
+    MEMBER = "member", "联户党员"
+    GRID = "grid", "网格员"
+    ZONE = "zone", "工作区党委"
+    TOWN = "town", "街道(镇)"
+
+
+class Reminder(models.Model):
+    """走访提醒：每户每个到期日一条（唯一），逾期后按阶梯逐级上报，每级只通知一次。"""
+
+    household = models.ForeignKey("villages.Household", on_delete=models.CASCADE, related_name="reminders", verbose_name="户")
+    due_on = models.DateField("应走访日期")
+    recipient = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="visit_reminders",
+        verbose_name="提醒对象",
+    )
+    color = models.CharField("颜色", max_length=10, choices=HouseholdColor.choices)
+    created_on = models.DateField("提醒日期")
+    created_at = models.DateTimeField("创建时间", db_default=Now())
+    escalated_grid_at = models.DateTimeField("告知网格员时间", null=True, blank=True)
+    escalated_zone_at = models.DateTimeField("上报工作区时间", null=True, blank=True)
+    escalated_town_at = models.DateTimeField("上报街道时间", null=True, blank=True)
+
+    scope = ScopeSpec(
+        town="household__town", zone="household__zone", village="household__village",
+        natural_village="household__natural_village", grid="household__grid", member="household__link__member",
+        owner="recipient",
+    )
+
+    class Meta:
+        verbose_name = "走访提醒"
+        verbose_name_plural = "走访提醒"
+        ordering = ["-due_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "due_on"], name="reminder_once_per_household_due"),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-due_on"], name="reminder_recipient_recent"),
+            models.Index(fields=["created_on"], name="reminder_created_on"),
+        ]
+
+    def __str__(self):
+        return f"{self.household_id} @ {self.due_on}"
+
+
+class ReminderRun(models.Model):
+    """每日提醒任务的运行记录：清扫任务据此补跑中断的当日任务；尝试次数封顶，避免毒消息无限重投。"""
+
+    run_on = models.DateField("任务日期", unique=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    stats = models.JSONField("统计", default=dict, blank=True)
+    last_error = models.TextField("最近错误", blank=True)
+
+    scope = ScopeSpec(writers=ADMIN_ONLY)
+
+    class Meta:
+        verbose_name = "提醒任务运行记录"
+        verbose_name_plural = "提醒任务运行记录"
+        ordering = ["-run_on"]
+
+    def __str__(self):
+        return f"{self.run_on}: {'完成' if self.finished_at else '未完成'}"
+
+
+class CoverageSnapshot(models.Model):
+    """每日每村的走访覆盖快照（由每日任务写入），用于覆盖率趋势图。"""
+
+    taken_on = models.DateField("日期")
+    village = models.ForeignKey("villages.Village", on_delete=models.CASCADE, related_name="+", verbose_name="村/社区")
+    zone = models.ForeignKey("zones.WorkZone", on_delete=models.CASCADE, related_name="+", verbose_name="工作区")
+    town = models.ForeignKey("zones.Town", on_delete=models.CASCADE, related_name="+", verbose_name="街道(镇)")
+    households = models.PositiveIntegerField("户数")
+    covered = models.PositiveIntegerField("按期走访户数")
+    overdue = models.PositiveIntegerField("逾期户数")
+
+    scope = ScopeSpec(town="town", zone="zone", village="village")
+
+    class Meta:
+        verbose_name = "走访覆盖快照"
+        verbose_name_plural = "走访覆盖快照"
+        ordering = ["taken_on", "village_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["taken_on", "village"], name="coverage_snapshot_once_per_day"),
+        ]
+        indexes = [
+            models.Index(fields=["zone", "taken_on"], name="coverage_zone_day"),
+            models.Index(fields=["town", "taken_on"], name="coverage_town_day"),
+        ]

@@ -1,0 +1,324 @@
+"""Reads for four-color visits, shared by the API, the pages, the reminder job and the reports.
+
+**Overdue has one definition**: a household is overdue when its next due date is
+before today (``next_visit_due < today``). It is computed, never stored; ``overdue_q``
+(ORM) and ``OVERDUE_SQL`` (raw SQL of the set-based jobs) are the only two spellings
+of it, and both are defined here, next to each other.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections import defaultdict
+
+from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.utils import timezone
+
+from accounts.scoping import UserScope
+from members.models import PartyMember
+from villages.models import Household, HouseholdColor, MicroGrid, Village
+from zones.models import Town, WorkZone
+
+from .models import (
+    COLOR_RANK, COLORS, DEFAULT_CONTENT, DEFAULT_ESCALATION, DEFAULT_INTERVALS, DEFAULT_REMIND_DAYS_BEFORE,
+    CoverageSnapshot, VisitPolicy,
+)
+
+# The raw-SQL spelling of "overdue" for a household aliased ``h``; the date is the parameter ``%(today)s``.
+OVERDUE_SQL = "h.next_visit_due < %(today)s"
+
+
+def today() -> datetime.date:
+    """Today in the platform's time zone (Asia/Shanghai)."""
+    return timezone.localdate()
+
+
+def overdue_q(*, on: datetime.date | None = None, prefix: str = "") -> Q:
+    """The one definition of overdue: next due date before today."""
+    return Q(**{f"{prefix}next_visit_due__lt": on or today()})
+
+
+def due_q(*, within_days: int, on: datetime.date | None = None, prefix: str = "") -> Q:
+    """Due within `within_days` days from today, overdue included."""
+    return Q(**{f"{prefix}next_visit_due__lte": (on or today()) + datetime.timedelta(days=within_days)})
+
+
+def is_overdue(household: Household, *, on: datetime.date | None = None) -> bool:
+    return household.next_visit_due is not None and household.next_visit_due < (on or today())
+
+
+# --- policies ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class PolicyValues:
+    """The policy in force for a zone: its own override, else its town's, else the defaults."""
+
+    intervals: dict
+    content: dict
+    remind_days_before: int
+    escalate_grid_days: int
+    escalate_zone_red_days: int
+    escalate_zone_days: int
+    escalate_town_days: int
+    source: str  # "zone" | "town" | "default"
+    policy_id: int | None = None
+
+    @classmethod
+    def of(cls, policy: VisitPolicy | None, source: str) -> PolicyValues:
+        if policy is None:
+            return cls(
+                intervals=dict(DEFAULT_INTERVALS), content={c: list(v) for c, v in DEFAULT_CONTENT.items()},
+                remind_days_before=DEFAULT_REMIND_DAYS_BEFORE, source="default", **DEFAULT_ESCALATION,
+            )
+        return cls(
+            intervals={c: policy.interval(c) for c in COLORS}, content={c: policy.content(c) for c in COLORS},
+            remind_days_before=policy.remind_days_before, escalate_grid_days=policy.escalate_grid_days,
+            escalate_zone_red_days=policy.escalate_zone_red_days, escalate_zone_days=policy.escalate_zone_days,
+            escalate_town_days=policy.escalate_town_days, source=source, policy_id=policy.pk,
+        )
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def policy_for(*, town_id: int, zone_id: int | None) -> PolicyValues:
+    """The policy governing a zone (or, with zone_id None, the town level)."""
+    condition = Q(town_id=town_id, zone__isnull=True)
+    if zone_id is not None:
+        condition |= Q(zone_id=zone_id)
+    zone_policy = town_policy = None
+    for policy in VisitPolicy.objects.filter(condition):
+        if policy.zone_id is None:
+            town_policy = policy
+        else:
+            zone_policy = policy
+    if zone_policy is not None:
+        return PolicyValues.of(zone_policy, "zone")
+    if town_policy is not None:
+        return PolicyValues.of(town_policy, "town")
+    return PolicyValues.of(None, "default")
+
+
+def policy_for_household(household: Household) -> PolicyValues:
+    return policy_for(town_id=household.town_id, zone_id=household.zone_id)
+
+
+def policies_by_zone(zone_ids=None) -> dict[int, PolicyValues]:
+    """The policy in force for each zone (all zones, or the given ones): two small queries."""
+    zones = WorkZone.objects.all() if zone_ids is None else WorkZone.objects.filter(pk__in=list(zone_ids))
+    zone_town = dict(zones.values_list("id", "town_id"))
+    town_ids = set(zone_town.values())
+    policies = list(VisitPolicy.objects.filter(Q(zone_id__in=list(zone_town)) | Q(town_id__in=town_ids, zone__isnull=True)))
+    by_zone = {p.zone_id: PolicyValues.of(p, "zone") for p in policies if p.zone_id is not None}
+    by_town = {p.town_id: PolicyValues.of(p, "town") for p in policies if p.zone_id is None}
+    default = PolicyValues.of(None, "default")
+    return {z: by_zone.get(z) or by_town.get(t) or default for z, t in zone_town.items()}
+
+
+def _zone_groups(policies: dict[int, PolicyValues], value) -> dict:
+    """Group zone ids by a value derived from their policy, e.g. (color, interval) -> [zone ids]."""
+    groups: dict = defaultdict(list)
+    for zone_id, values in policies.items():
+        for key in value(values):
+            groups[key].append(zone_id)
+    return groups
+
+
+def covered_q(policies: dict[int, PolicyValues], *, on: datetime.date | None = None, prefix: str = "") -> Q:
+    """Visited within the interval its color demands (its zone's policy), as of `on`.
+
+    Matches the due-date arithmetic: a visit on V makes the household due on V + interval,
+    so it is covered until that day and overdue the day after.
+    """
+    on = on or today()
+    condition = Q(pk__in=[])
+    groups = _zone_groups(policies, lambda v: [(c, v.intervals[c]) for c in COLORS])
+    for (color, days), zone_ids in groups.items():
+        condition |= Q(**{
+            f"{prefix}zone_id__in": zone_ids, f"{prefix}color": color,
+            f"{prefix}visit_state__last_visited_on__gte": on - datetime.timedelta(days=days),
+        })
+    return condition
+
+
+def color_rank_expression(field: str = "color") -> Case:
+    return Case(*[When(**{field: c}, then=Value(r)) for c, r in COLOR_RANK.items()], output_field=IntegerField())
+
+
+# --- color suggestion from circumstance tags -----------------------------------------------
+
+# (tags that must all be present, the least color they call for). Suggestions only ever raise.
+SUGGESTION_RULES: list[tuple[frozenset[str], str]] = [
+    (frozenset({"矛盾纠纷", "信访"}), "red"),
+    (frozenset({"独居老人", "重病"}), "orange"),
+    (frozenset({"独居老人", "残疾"}), "orange"),
+    (frozenset({"重病", "低保"}), "orange"),
+    (frozenset({"矛盾纠纷"}), "orange"),
+    (frozenset({"信访"}), "orange"),
+    (frozenset({"独居老人"}), "yellow"),
+    (frozenset({"重病"}), "yellow"),
+    (frozenset({"残疾"}), "yellow"),
+    (frozenset({"低保"}), "yellow"),
+    (frozenset({"留守儿童"}), "yellow"),
+    (frozenset({"优抚对象"}), "yellow"),
+]
+
+
+def color_suggestion(tags) -> tuple[str, list[str]]:
+    """The least color the household's circumstances call for, and the tag combinations that call for it."""
+    tags = set(tags or [])
+    matched = [(needed, color) for needed, color in SUGGESTION_RULES if needed <= tags]
+    if not matched:
+        return "green", []
+    best = max((color for _, color in matched), key=COLOR_RANK.__getitem__)
+    return best, ["+".join(sorted(needed)) for needed, color in matched if color == best]
+
+
+def suggested_color_expression() -> Case:
+    """The same rules in SQL (array containment on the tags column), most urgent first."""
+    whens = []
+    for color in reversed(COLORS[1:]):
+        for needed, rule_color in SUGGESTION_RULES:
+            if rule_color == color:
+                whens.append(When(tags__contains=sorted(needed), then=Value(color)))
+    return Case(*whens, default=Value("green"), output_field=CharField())
+
+
+def households_with_suggestion(households: QuerySet) -> QuerySet:
+    """Households whose circumstances call for a more urgent color than they have (never applied silently)."""
+    suggested_rank = Case(
+        *[When(suggested_color=c, then=Value(r)) for c, r in COLOR_RANK.items()], output_field=IntegerField()
+    )
+    return (
+        households.annotate(suggested_color=suggested_color_expression())
+        .annotate(suggested_rank=suggested_rank, current_rank=color_rank_expression())
+        .filter(suggested_rank__gt=F("current_rank"))
+    )
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+
+def households_mine(households: QuerySet, *, user) -> QuerySet:
+    """The households a user is responsible for: linked to their party member record, or in a grid they work."""
+    return households.filter(Q(link__member__user=user, link__member__left_on__isnull=True) | Q(grid__worker_user=user))
+
+
+def households_due(households: QuerySet, *, within_days: int = 7, overdue_only: bool = False,
+                   on: datetime.date | None = None) -> QuerySet:
+    """Households due within `within_days` (overdue included), most overdue first; red before green on a tie."""
+    condition = overdue_q(on=on) if overdue_only else due_q(within_days=within_days, on=on)
+    return (
+        households.filter(condition)
+        .select_related("grid", "village", "visit_state", "link__member")
+        .annotate(color_rank=color_rank_expression())
+        .order_by("next_visit_due", "-color_rank", "id")
+    )
+
+
+LEVEL_COLUMNS = {
+    "grid": ("grid", MicroGrid),
+    "village": ("village", Village),
+    "zone": ("zone", WorkZone),
+    "town": ("town", Town),
+    "member": ("link__member", PartyMember),
+}
+
+
+def _names(model, ids) -> dict:
+    return dict(model.objects.filter(pk__in=[i for i in ids if i is not None]).values_list("id", "name"))
+
+
+def due_counts(households: QuerySet, *, by: str, within_days: int = 7, on: datetime.date | None = None) -> list[dict]:
+    """Per grid/village/zone/town/member: households, due (within the window, not overdue) and overdue."""
+    column, model = LEVEL_COLUMNS[by]
+    on = on or today()
+    rows = list(
+        households.values(column).annotate(
+            households=Count("id"),
+            overdue=Count("id", filter=overdue_q(on=on)),
+            due=Count("id", filter=due_q(within_days=within_days, on=on) & ~overdue_q(on=on)),
+        ).order_by(column)
+    )
+    names = _names(model, [r[column] for r in rows])
+    return [
+        {"level": by, "id": r[column], "name": names.get(r[column], "未联户" if by == "member" else ""),
+         "households": r["households"], "due": r["due"], "overdue": r["overdue"]}
+        for r in rows
+    ]
+
+
+def coverage(households: QuerySet, *, by: str, on: datetime.date | None = None,
+             policies: dict[int, PolicyValues] | None = None) -> list[dict]:
+    """Visit coverage per level: the share of households visited within their color's interval."""
+    column, model = LEVEL_COLUMNS[by]
+    policies = policies if policies is not None else policies_by_zone()
+    rows = list(
+        households.values(column).annotate(
+            households=Count("id"), covered=Count("id", filter=covered_q(policies, on=on)),
+        ).order_by(column)
+    )
+    names = _names(model, [r[column] for r in rows])
+    return [
+        {"level": by, "id": r[column], "name": names.get(r[column], "未联户" if by == "member" else ""),
+         "households": r["households"], "covered": r["covered"],
+         "rate": round(r["covered"] / r["households"], 4) if r["households"] else None}
+        for r in rows
+    ]
+
+
+def dashboard(scope: UserScope, *, zone: WorkZone | None = None, town: Town | None = None,
+              weeks: int = 12, on: datetime.date | None = None) -> dict:
+    """A zone, town or the whole scope at a glance: color mix, overdue by village, coverage now and its trend."""
+    on = on or today()
+    households = scope.filter(Household.objects.all())
+    snapshots = scope.filter(CoverageSnapshot.objects.all())
+    if zone is not None:
+        households, snapshots = households.filter(zone=zone), snapshots.filter(zone=zone)
+    elif town is not None:
+        households, snapshots = households.filter(town=town), snapshots.filter(town=town)
+    zone_ids = list(households.values_list("zone_id", flat=True).distinct()) if zone is None else [zone.pk]
+    policies = policies_by_zone(zone_ids)
+    totals = households.aggregate(
+        households=Count("id"), overdue=Count("id", filter=overdue_q(on=on)),
+        due_week=Count("id", filter=due_q(within_days=7, on=on)),
+        covered=Count("id", filter=covered_q(policies, on=on)),
+        **{c: Count("id", filter=Q(color=c)) for c in COLORS},
+        **{f"overdue_{c}": Count("id", filter=overdue_q(on=on) & Q(color=c)) for c in COLORS},
+    )
+    by_village = list(
+        households.values("village").annotate(
+            households=Count("id"), overdue=Count("id", filter=overdue_q(on=on)),
+            overdue_red=Count("id", filter=overdue_q(on=on) & Q(color="red")),
+        ).order_by("-overdue", "village")
+    )
+    names = _names(Village, [r["village"] for r in by_village])
+    start = on - datetime.timedelta(weeks=weeks)
+    trend = list(
+        snapshots.filter(taken_on__gt=start, taken_on__lt=on).values("taken_on")
+        .annotate(households=Sum("households"), covered=Sum("covered"), overdue=Sum("overdue")).order_by("taken_on")
+    )
+    points = [
+        {"date": r["taken_on"], "households": r["households"], "covered": r["covered"], "overdue": r["overdue"],
+         "rate": round(r["covered"] / r["households"], 4) if r["households"] else None}
+        for r in trend
+    ]
+    points.append({"date": on, "households": totals["households"], "covered": totals["covered"], "overdue": totals["overdue"],
+                   "rate": round(totals["covered"] / totals["households"], 4) if totals["households"] else None})
+    return {
+        "date": on,
+        "households": totals["households"],
+        "overdue": totals["overdue"],
+        "due_week": totals["due_week"],
+        "covered": totals["covered"],
+        "coverage_rate": round(totals["covered"] / totals["households"], 4) if totals["households"] else None,
+        "color_mix": [{"color": c, "label": HouseholdColor(c).label, "households": totals[c],
+                       "overdue": totals[f"overdue_{c}"]} for c in COLORS],
+        "overdue_by_village": [
+            {"id": r["village"], "name": names.get(r["village"], ""), "households": r["households"],
+             "overdue": r["overdue"], "overdue_red": r["overdue_red"]}
+            for r in by_village
+        ],
+        "coverage_trend": points,
+    }
