@@ -229,6 +229,10 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
     "DisputePartyRoleEnum": "mediation.models.PartyRole",
     "ReferralKindEnum": "mediation.models.ReferralKind",
     "DutyOfficerKindEnum": "mediation.models.OfficerKind",
+    "CaseSourceEnum": "mediation.models.CaseSource",
+    "CaseCategoryEnum": "mediation.models.CaseCategory",
+    "FollowUpMethodEnum": "mediation.models.FollowUpMethod",
+    "SatisfactionEnum": "mediation.models.Satisfaction",
 })
 
 # --- Four-color visits (visits app) -----------------------------------------------

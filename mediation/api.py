@@ -234,6 +234,20 @@ class DisputeCaseViewSet(ScopedViewSet):
             serializer.instance = self.perform_write(serializer)
             self.ensure_writable(serializer.instance)
 
+    @extend_schema(summary="由走访发现的民情登记案件", request=serializers.CaseFromVisitSerializer,
+                   responses={201: serializers.DisputeCaseSerializer})
+    @action(detail=False, methods=["post"], url_path="from-visit")
+    def from_visit(self, request):
+        """案件与走访记录双向关联（案件的 visit；走访的 dispute_cases）。"""
+        from visits.models import Visit
+
+        params = serializers.CaseFromVisitSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = dict(params.validated_data)
+        visit = _scoped_one(request, Visit, data.pop("visit"), field="visit", write=False)
+        case = services.case_create_from_visit(visit=visit, by=request.user, **data)
+        return self._detail(case, status.HTTP_201_CREATED)
+
     def _act(self, request, input_class, call):
         case = self.get_object()
         data = {}

@@ -56,7 +56,7 @@ class DisputeCaseFilter(SearchFilterSet):
 
     class Meta:
         model = DisputeCase
-        fields = ["village", "zone", "town", "state", "level", "source", "category", "urgency", "assignee",
+        fields = ["village", "zone", "town", "state", "level", "source", "category", "urgency", "assignee", "visit",
                   "received_after", "received_before", "overdue", "mine"]
 
     def filter_q(self, queryset, name, value):

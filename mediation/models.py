@@ -209,6 +209,11 @@ class DisputeCase(models.Model):
     urgency = models.CharField("紧急程度", max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     description = models.TextField("纠纷情况")
     village = models.ForeignKey("villages.Village", on_delete=models.PROTECT, related_name="dispute_cases", verbose_name="村/社区")
+    # A concern found on a four-color visit can open a case: case.visit / visit.dispute_cases.
+    visit = models.ForeignKey(
+        "visits.Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="dispute_cases",
+        verbose_name="来源走访", editable=False,
+    )
     state = models.CharField("状态", max_length=20, choices=CaseState.choices, default=CaseState.RECEIVED, editable=False)
     level = models.CharField("办理层级", max_length=10, choices=CaseLevel.choices, default=CaseLevel.VILLAGE, editable=False)
     level_deadline = models.DateField("本级办理期限", editable=False)

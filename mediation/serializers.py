@@ -222,6 +222,7 @@ class DisputeCaseListSerializer(serializers.ModelSerializer):
             "id", "number", "title", "source", "source_display", "category", "category_display", "urgency",
             "urgency_display", "village", "village_name", "zone", "zone_name", "state", "state_display", "level",
             "level_display", "level_deadline", "overdue", "assignee", "assignee_name", "received_at", "resolved_at",
+            "visit",
         ]
         read_only_fields = fields
 
@@ -267,6 +268,15 @@ class DisputeCaseCreateSerializer(ScopedModelSerializer):
     class Meta:
         model = DisputeCase
         fields = ["village", "source", "category", "urgency", "title", "description", "received_at", "parties"]
+
+
+class CaseFromVisitSerializer(serializers.Serializer):
+    visit = serializers.IntegerField(label="走访记录ID")
+    category = _choice(CaseCategory, "类别")
+    urgency = _choice(Urgency, "紧急程度", default=Urgency.NORMAL)
+    title = serializers.CharField(max_length=100, label="案由")
+    description = serializers.CharField(required=False, allow_blank=True, default="", label="纠纷情况（默认：走访发现的民情）")
+    parties = PartyInputSerializer(many=True, required=False, label="当事人（默认：户主）")
 
 
 class NoteSerializer(serializers.Serializer):

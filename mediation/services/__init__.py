@@ -5,8 +5,8 @@
 - ``jobs``: what the beat schedule runs (follow-ups, idle escalation).
 """
 from .cases import (  # noqa: F401
-    allowed_next_states, case_classify, case_close, case_create, case_escalate, case_mark_unresolved, case_refer,
-    case_resolve, case_start_mediation, follow_up_record, next_actions,
+    allowed_next_states, case_classify, case_close, case_create, case_create_from_visit, case_escalate,
+    case_mark_unresolved, case_refer, case_resolve, case_start_mediation, follow_up_record, next_actions,
 )
 from .jobs import cases_escalate_idle, follow_ups_schedule  # noqa: F401
 from .rota import (  # noqa: F401

@@ -200,6 +200,53 @@ def case_create(
     return case
 
 
+def _household_party(household) -> dict:
+    from core import pii
+
+    return {"role": PartyRole.APPLICANT, "name": household.head_name, "phone": pii.decrypt(household.phone_encrypted),
+            "address": household.address}
+
+
+@transaction.atomic
+def case_create_from_visit(
+    *, visit, by, category: str, title: str, description: str = "", urgency: str = Urgency.NORMAL,
+    parties: Sequence[dict] | None = None,
+) -> DisputeCase:
+    """A concern found on a four-color visit opens a case (source 网格/走访), linked both ways
+    (``case.visit``, ``visit.dispute_cases``).
+
+    Whoever may write the visit (its grid member included) may raise the case; the household head is the
+    default applicant. Raised by someone below the village cadres, it waits unassigned for the village,
+    whose cadres are told.
+    """
+    from visits.models import Visit
+
+    if not user_scope(by).filter(Visit.objects.filter(pk=visit.pk), write=True).exists():
+        raise PermissionDenied("您无权根据该走访记录登记案件。")
+    household = visit.household
+    village = household.village
+    cadre = user_scope(by).filter(Village.objects.filter(pk=village.pk), write=True).exists()
+    case = case_create(
+        by=None, village=village, source=CaseSource.GRID, category=category, title=title,
+        description=(description or "").strip() or visit.concerns, urgency=urgency,
+        parties=parties if parties else [_household_party(household)], visit=visit,
+    )
+    case.received_by = by
+    case.assignee = by if cadre else None
+    case.save(update_fields=["received_by", "assignee", "updated_at"])
+    CaseEvent.objects.filter(case=case, action=EventAction.INTAKE).update(
+        actor=by, note=f"来源：走访（{visit.visited_on} {visit.visitor_name}）"
+    )
+    if not cadre:
+        from accounts.models import Role, User
+
+        cadres = User.objects.filter(is_active=True, assignments__role=Role.VILLAGE_CADRE, assignments__village=village).distinct()
+        for user in cadres:
+            notices.send(user=user, title="走访发现矛盾纠纷", body=f"{visit.visitor_name}走访{household}时登记：{case.title}。",
+                         link=notices.case_link(case.pk), kind="mediation.case", dedupe_key=f"mediation:from-visit:{case.pk}")
+    return case
+
+
 # --- the transitions ------------------------------------------------------------------------
 
 @transaction.atomic
