@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "core.menu.menu_context",
             ],
         },
     },
@@ -102,6 +103,7 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]  # Chinese only, whatever the browser asks for (LocaleMiddleware)
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

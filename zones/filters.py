@@ -49,6 +49,8 @@ class SunkCadrePostingFilter(SearchFilterSet):
 
 
 class PartyInstructorFilter(filters.FilterSet):
+    zone = filters.NumberFilter(field_name="village__zone", label="工作区")
+
     class Meta:
         model = PartyInstructor
-        fields = ["village", "cadre"]
+        fields = ["village", "cadre", "zone"]

@@ -1,0 +1,53 @@
+/* 户列表：GET /api/households/（分页、筛选、排序），筛选条件同步到地址栏。 */
+Platform.page({
+  mixins: [
+    Platform.listMixin({
+      url: "/api/households/",
+      filters: { q: "", zone: null, village: null, grid: null, color: [], tag: null, linked: null },
+      numeric: ["zone", "village", "grid"],
+      detail: (row) => "/households/" + row.id + "/",
+    }),
+  ],
+  data() {
+    return { zones: [], villages: [], villagesLoading: false, grids: [] };
+  },
+  mounted() {
+    this.loadZones();
+    this.loadVillages();
+    if (this.filters.village) this.loadGrids();
+  },
+  methods: {
+    async loadZones() {
+      this.zones = await Platform.api.all("/api/zones/").catch(() => []);
+    },
+    async loadVillages() {
+      this.villagesLoading = true;
+      try {
+        this.villages = await Platform.api.all("/api/villages/", { zone: this.filters.zone });
+      } catch (e) {
+        this.villages = [];
+      } finally {
+        this.villagesLoading = false;
+      }
+    },
+    async loadGrids() {
+      this.grids = this.filters.village ? await Platform.api.all("/api/grids/", { village: this.filters.village }).catch(() => []) : [];
+    },
+    onReset() {
+      this.grids = [];
+      this.loadVillages();
+    },
+    onZoneChange() {
+      this.filters.village = null;
+      this.filters.grid = null;
+      this.grids = [];
+      this.loadVillages();
+      this.search();
+    },
+    onVillageChange() {
+      this.filters.grid = null;
+      this.loadGrids();
+      this.search();
+    },
+  },
+});
