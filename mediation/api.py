@@ -9,10 +9,13 @@ from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from accounts.api_base import ScopedViewSet, reveal_allowed
-from accounts.scoping import user_scope
+from accounts.permissions import ScopedAccess
+from accounts.scoping import VILLAGE_UP, user_scope
+from zones.models import WorkZone
 from accounts.services import pii_reveal_log
 
 from . import filters, serializers, services
@@ -41,6 +44,22 @@ def _scoped_one(request, model, pk, *, field: str, write: bool):
     return obj
 
 
+class CaseHandlerRole(BasePermission):
+    """Cases are owned by their assignee (ScopeSpec.owner), which would let any signed-in user past the
+    write check; acting on cases needs a role that handles them (village cadre and up). Raising a case
+    from one's own visit (grid members) is checked by its service."""
+
+    message = "您的角色不能办理矛盾纠纷案件。"
+    open_actions = frozenset({"from_visit"})
+
+    def has_permission(self, request, view):
+        if request.method in SAFE_METHODS or getattr(view, "read_only_action", False):
+            return True
+        if getattr(view, "action", None) in self.open_actions:
+            return True
+        return bool(user_scope(request.user).roles & VILLAGE_UP)
+
+
 class MediationRoomViewSet(ScopedViewSet):
     """轮值调解室（每个工作区一间）：地点、开放时间、法律顾问、志愿者、今日值班。"""
 
@@ -59,6 +78,9 @@ class MediationRoomViewSet(ScopedViewSet):
     def perform_write(self, serializer):
         data = dict(serializer.validated_data)
         if serializer.instance is None:
+            zone = data["zone"]
+            if not user_scope(self.request.user).filter(WorkZone.objects.filter(pk=zone.pk), write=True).exists():
+                raise PermissionDenied("您无权为该工作区设立调解室。")
             return services.room_save(**data)
         data.pop("zone", None)
         return services.room_save(room=serializer.instance, **data)
@@ -197,6 +219,7 @@ class DisputeCaseViewSet(ScopedViewSet):
     ordering_fields = ["received_at", "level_deadline", "id", "urgency", "state"]
     ordering = ["-received_at", "-id"]
     http_method_names = ["get", "post", "head", "options"]
+    permission_classes = [ScopedAccess, CaseHandlerRole]
 
     def get_scoped_queryset(self):
         queryset = case_list(DisputeCase.objects.all())
@@ -350,6 +373,7 @@ class FollowUpViewSet(ScopedViewSet):
     filterset_class = filters.FollowUpFilter
     ordering_fields = ["due_date", "id"]
     http_method_names = ["get", "post", "head", "options"]
+    permission_classes = [ScopedAccess, CaseHandlerRole]
 
     def get_scoped_queryset(self):
         return FollowUp.objects.select_related("case", "visitor")

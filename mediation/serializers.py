@@ -27,6 +27,7 @@ class OnDutySerializer(serializers.Serializer):
 
 
 class MediationRoomSerializer(ScopedModelSerializer):
+    id = serializers.IntegerField(source="pk", read_only=True, label="ID（即工作区ID）")
     zone_name = serializers.CharField(source="zone.name", read_only=True, label="工作区名称")
     open_weekdays = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6), required=False, label="值班日（0=周一）"
@@ -40,11 +41,12 @@ class MediationRoomSerializer(ScopedModelSerializer):
     class Meta:
         model = MediationRoom
         fields = [
-            "zone", "zone_name", "name", "place", "opening_hours", "phone", "open_weekdays", "shifts_per_day",
+            "id", "zone", "zone_name", "name", "place", "opening_hours", "phone", "open_weekdays", "shifts_per_day",
             "legal_advisers", "volunteers", "on_duty_today", "created_at",
         ]
         read_only_fields = ["created_at"]
-        extra_kwargs = {"name": {"required": False}}
+        # one room per zone is the service's rule (checked after the write permission: 403 before 400)
+        extra_kwargs = {"name": {"required": False}, "zone": {"validators": []}}
 
     def get_fields(self):
         fields = super().get_fields()
