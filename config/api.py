@@ -8,6 +8,7 @@ from mediation.api import (
 )
 from members.api import HouseholdLinkViewSet, PartyBranchViewSet, PartyMemberViewSet
 from notifications.api import NotificationViewSet
+from visits.api import ColorChangeViewSet, ReminderViewSet, VisitPolicyViewSet, VisitViewSet
 from villages.api import (
     HouseholdViewSet, MicroGridViewSet, NaturalVillageViewSet, OverviewView, TreeView, VillageCadreViewSet,
     VillageViewSet,
@@ -38,6 +39,10 @@ router.register("duty-shifts", DutyShiftViewSet)
 router.register("dispute-cases", DisputeCaseViewSet)
 router.register("follow-ups", FollowUpViewSet)
 router.register("notifications", NotificationViewSet)
+router.register("visit-policies", VisitPolicyViewSet)
+router.register("color-changes", ColorChangeViewSet)
+router.register("visits", VisitViewSet)
+router.register("reminders", ReminderViewSet)
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

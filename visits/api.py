@@ -2,6 +2,7 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.api_base import ScopedViewSet
@@ -10,7 +11,7 @@ from villages.models import Household
 from zones.models import Town, WorkZone
 
 from . import filters, selectors, serializers, services
-from .models import ColorChange, Reminder, Visit, VisitPolicy
+from .models import VISIT_WRITERS, ColorChange, Reminder, Visit, VisitPolicy
 
 
 def _scoped_get(request, model, pk):
@@ -19,6 +20,13 @@ def _scoped_get(request, model, pk):
     if obj is None:
         raise Http404(f"{model._meta.verbose_name}不存在或不在您的管辖范围内。")
     return obj
+
+
+def _ensure_can_visit(request, household):
+    """Visits and colors of a household are written by the roles over it (not by a read-only consumer): else 403."""
+    scope = user_scope(request.user)
+    if not scope.filter(Household.objects.filter(pk=household.pk), roles=VISIT_WRITERS).exists():
+        raise PermissionDenied("您无权为该户登记走访或调整颜色。")
 
 
 class VisitPolicyViewSet(ScopedViewSet):
@@ -89,6 +97,7 @@ class ColorChangeViewSet(ScopedViewSet):
 
     def perform_write(self, serializer):
         data = serializer.validated_data
+        _ensure_can_visit(self.request, data["household"])
         return services.color_change(
             household=data["household"], to_color=data["to_color"], reason=data.get("reason", ""),
             source=data.get("source", "manual"), user=self.request.user,
@@ -126,6 +135,7 @@ class VisitViewSet(ScopedViewSet):
     def perform_write(self, serializer):
         data = dict(serializer.validated_data)
         if serializer.instance is None:
+            _ensure_can_visit(self.request, data["household"])
             return services.visit_log(author=self.request.user, **data)
         return services.visit_correct(visit=serializer.instance, user=self.request.user, **data)
 

@@ -124,10 +124,8 @@ class VisitSerializer(ScopedModelSerializer):
         error_messages={"invalid_choice": "“{input}”不是有效的走访方式（in_person/phone/online）。"},
     )
     content = serializers.ListField(child=serializers.CharField(max_length=50), required=False, label="走访内容")
-    duties = serializers.ListField(
-        child=serializers.ChoiceField(choices=Duty.choices, error_messages={"invalid_choice": "未知的职责“{input}”。"}),
-        required=False, label="履行职责（六大员）",
-    )
+    duties = serializers.ListField(child=serializers.CharField(), required=False, label="履行职责（六大员）",
+                                   help_text="六大员：" + "、".join(f"{v}={label}" for v, label in Duty.choices))
     concerns = serializers.CharField(required=False, allow_blank=True, label="民情信息")
     follow_up_needed = serializers.BooleanField(required=False, default=False, label="需要跟进")
     follow_up_note = serializers.CharField(required=False, allow_blank=True, label="跟进事项")
@@ -146,6 +144,14 @@ class VisitSerializer(ScopedModelSerializer):
         ]
         read_only_fields = ["visitor_name", "color", "created_at", "corrected_at"]
         extra_kwargs = {"visitor_member": {"required": False, "allow_null": True}}
+
+    def validate_duties(self, value):
+        bad = [d for d in value if d not in Duty.values]
+        if bad:
+            raise serializers.ValidationError(
+                f"未知的职责“{'、'.join(bad)}”，应为六大员之一（{'/'.join(Duty.values)}）。"
+            )
+        return value
 
     def get_can_correct(self, obj) -> bool:
         request = self.context.get("request")

@@ -94,6 +94,10 @@ class Case:
     create_ok: bool = True
     expect: Callable | None = None  # (world, role) → readable ids, for rows not placed on the hierarchy
     read_only: bool = False  # the endpoint refuses every write with 405
+    # A business rule refusing some in-scope updates (403), e.g. "only the author within 7 days, then the zone":
+    update_ok: Callable | None = None  # (world, role, pk) → may this role update this row?
+    append_only: bool = False  # rows are created, never changed or deleted (PATCH/DELETE 405 for writers)
+    deletable: bool = True  # False: DELETE is 405 for writers (the endpoint never deletes)
 
 
 class World:

@@ -117,14 +117,19 @@ def test_scope_matrix(world, db, prefix, role_name):
         assert model.objects.count() == before
         return
     writer = world.writer(role, case)
+    not_allowed = 405 if writer else 403  # a method the endpoint lacks: 405 once the role may write at all
     for pk in _sample(expected):
         allowed = world.writable(role, case, world.loc_of(model, pk))
+        if allowed and case.update_ok is not None:
+            allowed = case.update_ok(world, role, pk)
         status = client.patch(f"{base}{pk}/", {}, format="json").status_code
-        assert status == (200 if allowed else 403), f"PATCH {prefix} #{pk} as {role_name}: {status}"
+        want = not_allowed if case.append_only else (200 if allowed else 403)
+        assert status == want, f"PATCH {prefix} #{pk} as {role_name}: {status}"
     for pk in _sample(outside, 2):
         want = 404 if writer else 403
-        assert client.patch(f"{base}{pk}/", {}, format="json").status_code == want
-        assert client.delete(f"{base}{pk}/").status_code == want
+        assert client.patch(f"{base}{pk}/", {}, format="json").status_code == (not_allowed if case.append_only else want)
+        deletable = case.deletable and not case.append_only
+        assert client.delete(f"{base}{pk}/").status_code == (want if deletable else not_allowed)
         assert model.objects.filter(pk=pk).exists()
 
     # --- creates: FK outside the scope is 400, landing outside the write scope is 403 -----
