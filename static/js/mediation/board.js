@@ -1,0 +1,59 @@
+/* 案件看板：每个状态一列（GET /api/dispute-cases/?state=…），计数来自 GET /api/dispute-cases/summary/。 */
+Platform.page({
+  data() {
+    const params = new URLSearchParams(window.location.search);
+    return {
+      loading: false,
+      zones: [],
+      filters: {
+        q: params.get("q") || "", zone: params.get("zone") ? Number(params.get("zone")) : null, level: params.get("level") || null,
+        category: params.get("category") || null, mine: params.get("mine") === "true", overdue: params.get("overdue") === "true",
+      },
+      summary: { by_state: {}, overdue: 0, mine: 0 },
+      columns: (Platform.choices.case_state || []).map((s) => ({ value: s.value, label: s.label, rows: [], count: 0 })),
+      perColumn: 30,
+    };
+  },
+  computed: {
+    openCount() {
+      const s = this.summary.by_state || {};
+      return Object.entries(s).filter(([k]) => k !== "closed").reduce((n, [, v]) => n + v, 0);
+    },
+  },
+  mounted() {
+    Platform.api.all("/api/zones/").then((z) => (this.zones = z)).catch(() => {});
+    this.load();
+  },
+  methods: {
+    params() {
+      const f = this.filters;
+      return { q: f.q, zone: f.zone, level: f.level, category: f.category, mine: f.mine ? "true" : "", overdue: f.overdue ? "true" : "" };
+    },
+    async load() {
+      this.loading = true;
+      const params = this.params();
+      try {
+        const [summary, ...pages] = await Promise.all([
+          Platform.api.get("/api/dispute-cases/summary/", params),
+          ...this.columns.map((col) =>
+            Platform.api.get("/api/dispute-cases/", Object.assign({}, params, { state: col.value, page_size: this.perColumn, ordering: "level_deadline" }))),
+        ]);
+        this.summary = summary;
+        this.columns.forEach((col, i) => {
+          col.rows = pages[i].results;
+          col.count = pages[i].count;
+        });
+      } catch (e) {
+        /* shown by the API client */
+      } finally {
+        this.loading = false;
+      }
+    },
+    open(c) {
+      window.location.href = "/mediation/cases/" + c.id + "/";
+    },
+    goIntake() {
+      window.location.href = "/mediation/cases/new/";
+    },
+  },
+});
