@@ -7,6 +7,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
+from rest_framework.validators import UniqueTogetherValidator
 
 from .scoping import REVEAL_ROLES, user_scope
 
@@ -31,6 +32,17 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
 class ScopedModelSerializer(serializers.ModelSerializer):
     serializer_related_field = ScopedRelatedField
 
+    def get_validators(self):
+        # DRF's unique-together message names columns in English ("字段 town, name 必须能构成唯一集合"):
+        # say it with the fields' Chinese labels instead.
+        validators = super().get_validators()
+        opts = self.Meta.model._meta
+        for validator in validators:
+            if isinstance(validator, UniqueTogetherValidator):
+                labels = "、".join(str(opts.get_field(name).verbose_name) for name in validator.fields)
+                validator.message = f"已有{labels}相同的{opts.verbose_name}。"
+        return validators
+
 
 class HistoryEntrySerializer(serializers.Serializer):
     label = serializers.CharField(label="事件")
@@ -50,7 +62,8 @@ def history_for(obj) -> list[dict]:
 
     from .models import User
 
-    events = list(Events.objects.tracks(obj).order_by("-pgh_created_at")[:200])
+    # pgh_created_at is the transaction's start: events of one transaction tie, so the event id decides
+    events = list(Events.objects.tracks(obj).order_by("-pgh_created_at", "-pgh_id")[:200])
     user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context and e.pgh_context.get("user")}
     names = {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)}
     rows = []
@@ -117,6 +130,10 @@ class ScopedViewSet(viewsets.ModelViewSet):
         if instance is not None:
             serializer.instance = instance  # a service's result: the response shows the saved row (id included)
         self.ensure_writable(serializer.instance)
+        # Re-read through the viewset's queryset so the response has the same annotations as a list row.
+        fresh = self.get_scoped_queryset().filter(pk=serializer.instance.pk).first()
+        if fresh is not None:
+            serializer.instance = fresh
 
     def perform_destroy(self, instance):
         with transaction.atomic():

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -54,4 +54,12 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, ValidationError):
         response.data = _label_messages(response.data, _field_labels(context))
+    if response is not None and isinstance(exc, (AuthenticationFailed, NotAuthenticated)):
+        # DRF answers 403 because session auth comes first; a request that sent an API token
+        # (revoked, expired, unknown) gets 401 with the scheme to use, as API clients expect.
+        request = context.get("request")
+        header = request.META.get("HTTP_AUTHORIZATION", "") if request is not None else ""
+        if header.split(" ", 1)[0].lower() == "token":
+            response.status_code = status.HTTP_401_UNAUTHORIZED
+            response["WWW-Authenticate"] = "Token"
     return response

@@ -118,7 +118,9 @@ def normalize_phone(value: str) -> str:
         raise ValidationError("电话号码格式无效。", code="invalid") from exc
     if parsed.country_code != 86 or not phonenumbers.is_valid_number(parsed):
         raise ValidationError("电话号码无效（应为中国大陆手机或固话号码）。", code="invalid")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164).removeprefix("+86")
+    # National digits: a landline keeps its trunk 0 (053183212345), so the revealed number is dialable.
+    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return "".join(ch for ch in national if ch.isdigit())
 
 
 def mask_phone(value: str) -> str:

@@ -34,7 +34,8 @@ class PartyMemberViewSet(ScopedViewSet):
     ordering_fields = ["id", "name", "joined_on", "birth_date", "link_count"]
 
     def get_scoped_queryset(self):
-        return PartyMember.objects.select_related("branch").annotate(link_count=Count("links"))
+        # order_by: Meta.ordering is dropped from GROUP BY queries, and pages need a stable order
+        return PartyMember.objects.select_related("branch").annotate(link_count=Count("links")).order_by("id")
 
     def perform_write(self, serializer):
         data = dict(serializer.validated_data)

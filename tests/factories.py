@@ -18,6 +18,7 @@ Conventions:
 from __future__ import annotations
 
 import datetime
+import functools
 import itertools
 
 import factory
@@ -305,6 +306,13 @@ class HouseholdLinkFactory(DjangoModelFactory):
 
 # --- accounts ---------------------------------------------------------------------------
 
+@functools.cache
+def _password_hash() -> str:
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(PASSWORD)
+
+
 class UserFactory(DjangoModelFactory):
     class Meta:
         model = User
@@ -312,7 +320,8 @@ class UserFactory(DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     display_name = zh("name")
-    password = factory.django.Password(PASSWORD)
+    # One hash for every user: hashing per user (PBKDF2) would cost ~0.3 s each.
+    password = factory.LazyFunction(lambda: _password_hash())
 
 
 NODE_FIELD = {Town: "town", WorkZone: "zone", Village: "village", MicroGrid: "grid"}

@@ -54,6 +54,8 @@ def grid_move(*, grid: MicroGrid, to_natural_village: NaturalVillage, apply: boo
     """Move a grid (and its households) to another natural village, possibly of another village."""
     if to_natural_village.pk == grid.natural_village_id:
         raise ValidationError({"natural_village": "目标自然村与当前自然村相同。"})
+    if MicroGrid.objects.filter(natural_village=to_natural_village, name=grid.name).exclude(pk=grid.pk).exists():
+        raise ValidationError({"natural_village": f"目标自然村已有同名网格“{grid.name}”。"})
     target_village = to_natural_village.village
     preview = {
         "grid": grid.name,

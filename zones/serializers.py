@@ -34,6 +34,7 @@ class CommitteeMemberSerializer(ScopedModelSerializer):
     class Meta:
         model = CommitteeMember
         fields = ["id", "zone", "name", "role", "role_display", "origin", "origin_display", "organisation", "user"]
+        validators = []  # one secretary per zone: checked in validate() with a message naming 职务
 
     def validate(self, attrs):
         role = attrs.get("role", getattr(self.instance, "role", None))

@@ -27,6 +27,8 @@ def village_move(*, village, to_zone: WorkZone, apply: bool) -> dict:
 
     if to_zone.pk == village.zone_id:
         raise ValidationError({"zone": "目标工作区与当前工作区相同。"})
+    if type(village).objects.filter(zone=to_zone, name=village.name).exclude(pk=village.pk).exists():
+        raise ValidationError({"zone": f"目标工作区已有同名村/社区“{village.name}”。"})
     preview = {
         "village": village.name,
         "from_zone": village.zone.name,
