@@ -1,7 +1,9 @@
 """The one base class every API viewset uses: it applies the user's scope."""
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -26,7 +28,31 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         queryset = super().get_queryset()
         request = self.context.get("request")
         user = request.user if request else None
+        if queryset.model is get_user_model():  # accounts have no place of their own: see users_in_scope
+            return users_in_scope(user, queryset)
         return user_scope(user).filter(queryset)
+
+
+def users_in_scope(user, queryset):
+    """Accounts one may point at (e.g. a grid worker's login): oneself, and users holding a role on a
+    node one can read; the whole district sees every account."""
+    from villages.models import MicroGrid, Village
+    from zones.models import Town, WorkZone
+
+    from .models import RoleAssignment
+
+    scope = user_scope(user)
+    if not scope.grants:
+        return queryset.none()
+    if any(grant.level is None for grant in scope.grants):
+        return queryset
+    held = RoleAssignment.objects.filter(
+        Q(town__in=scope.filter(Town.objects.all()).values("pk"))
+        | Q(zone__in=scope.filter(WorkZone.objects.all()).values("pk"))
+        | Q(village__in=scope.filter(Village.objects.all()).values("pk"))
+        | Q(grid__in=scope.filter(MicroGrid.objects.all()).values("pk"))
+    )
+    return queryset.filter(Q(pk__in=held.values("user")) | Q(pk=user.pk))
 
 
 class ScopedModelSerializer(serializers.ModelSerializer):

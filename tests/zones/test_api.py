@@ -139,3 +139,11 @@ def test_instructor_rules(zone_client, zone):
                                                       "start_date": "2024-01-01"}, format="json")
     assert response.status_code == 201, response.data
     assert PartyInstructor.objects.get().days_per_week == 3
+
+
+def test_deleting_a_zone_that_still_has_villages_is_409_and_deletes_nothing(town_client, zone):
+    village = f.VillageFactory(zone=zone)
+    response = town_client.delete(f"/api/zones/{zone.pk}/")
+    assert response.status_code == 409 and "关联数据" in response.data["detail"]
+    assert WorkZone.objects.filter(pk=zone.pk).exists() and village.zone_id == zone.pk
+    assert ZoneOffice.objects.filter(zone=zone).count() == 5
