@@ -226,3 +226,33 @@ def test_overview_counts_only_the_scope(client, village, grid):
     assert data["households"] == 3
     assert data["households_by_color"] == {"green": 1, "yellow": 0, "orange": 0, "red": 2}
     assert (data["villages"], data["grids"], data["links"], data["unlinked_households"]) == (1, 1, 1, 2)
+
+
+def test_tree_shows_only_the_scope_level_by_level():
+    zone = f.WorkZoneFactory()
+    sibling = f.WorkZoneFactory(town=zone.town)
+    village = f.VillageFactory(zone=zone)
+    f.VillageFactory(zone=sibling)
+    grid = f.MicroGridFactory(natural_village__village=village)
+    f.HouseholdFactory.create_batch(2, grid=grid, color="red")
+    f.HouseholdFactory(grid=grid, color="green")
+    f.TownFactory()
+    client = APIClient()
+    client.force_authenticate(f.make_user("zone_committee", zone))
+
+    def level(name, parent=None):
+        params = {"level": name} if parent is None else {"level": name, "parent": parent}
+        response = client.get("/api/tree/", params)
+        assert response.status_code == 200, response.data
+        return response.data
+
+    towns = level("town")
+    assert [(n["id"], n["households"], n["red"], n["children"]) for n in towns] == [(zone.town_id, 3, 2, 1)]
+    assert [n["id"] for n in level("zone", zone.town_id)] == [zone.pk]
+    assert level("village", sibling.pk) == []
+    villages = level("village", zone.pk)
+    assert [(n["id"], n["children"], n["child_level"]) for n in villages] == [(village.pk, 1, "natural_village")]
+    grids = level("grid", grid.natural_village_id)
+    assert [(n["id"], n["households"], n["child_level"]) for n in grids] == [(grid.pk, 3, None)]
+    assert client.get("/api/tree/", {"level": "household"}).status_code == 400
+    assert client.get("/api/tree/", {"level": "zone", "parent": "x"}).status_code == 400
