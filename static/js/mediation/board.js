@@ -10,7 +10,8 @@ Platform.page({
         category: params.get("category") || null, mine: params.get("mine") === "true", overdue: params.get("overdue") === "true",
       },
       summary: { by_state: {}, overdue: 0, mine: 0 },
-      columns: (Platform.choices.case_state || []).map((s) => ({ value: s.value, label: s.label, rows: [], count: 0 })),
+      showClosed: params.get("closed") === "true",
+      columns: [],
       perColumn: 30,
     };
   },
@@ -20,11 +21,25 @@ Platform.page({
       return Object.entries(s).filter(([k]) => k !== "closed").reduce((n, [, v]) => n + v, 0);
     },
   },
+  created() {
+    this.buildColumns();
+  },
   mounted() {
     Platform.api.all("/api/zones/").then((z) => (this.zones = z)).catch(() => {});
     this.load();
   },
   methods: {
+    buildColumns() {
+      // the workflow's order: intake, handling, outcome, follow-up (closed cases only on request)
+      const order = ["received", "classified", "escalated", "mediating", "unresolved", "resolved", "referred", "follow_up", "closed"];
+      const labels = Object.fromEntries((Platform.choices.case_state || []).map((s) => [s.value, s.label]));
+      this.columns = order.filter((s) => this.showClosed || s !== "closed")
+        .map((s) => ({ value: s, label: labels[s] || s, rows: [], count: 0 }));
+    },
+    toggleClosed() {
+      this.buildColumns();
+      this.load();
+    },
     params() {
       const f = this.filters;
       return { q: f.q, zone: f.zone, level: f.level, category: f.category, mine: f.mine ? "true" : "", overdue: f.overdue ? "true" : "" };

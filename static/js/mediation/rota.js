@@ -109,7 +109,8 @@ Platform.page({
     },
     openGenerate() {
       const today = new Date();
-      const end = new Date(today.getFullYear(), today.getMonth() + 1, 0);
+      const end = new Date(today);
+      end.setDate(end.getDate() + 30);
       this.generate = { visible: true, range: [iso(today), iso(end)], replace: false, saving: false };
     },
     async submitGenerate() {

@@ -9,13 +9,15 @@ function today() {
 }
 
 const RED = "#c8161e";
+// ECharts instances must not become Vue reactive proxies (that breaks their internals): keep them here.
+const charts = {};
 
 Platform.page({
   data() {
-    return { loading: false, range: [yearStart(), today()], groupBy: "zone", rows: [], t: { by_source: {}, by_category: {} }, charts: {} };
+    return { loading: false, range: [yearStart(), today()], groupBy: "zone", rows: [], t: { by_source: {}, by_category: {} } };
   },
   mounted() {
-    window.addEventListener("resize", () => Object.values(this.charts).forEach((c) => c.resize()));
+    window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
     this.load();
   },
   methods: {
@@ -42,8 +44,8 @@ Platform.page({
       }
     },
     chart(ref) {
-      if (!this.charts[ref]) this.charts[ref] = echarts.init(this.$refs[ref]);
-      return this.charts[ref];
+      if (!charts[ref]) charts[ref] = echarts.init(this.$refs[ref]);
+      return charts[ref];
     },
     draw() {
       const sources = Platform.choices.case_source || [];
