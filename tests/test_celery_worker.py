@@ -19,13 +19,14 @@ BASE_DIR = Path(settings.BASE_DIR)
 
 
 def _filesystem_app(broker_dir: Path) -> tuple[Celery, dict]:
-    for sub in ("queue", "processed", "results"):
+    for sub in ("queue", "processed", "results", "control"):
         (broker_dir / sub).mkdir(parents=True, exist_ok=True)
     app = Celery("client", broker="filesystem://", backend=f"file://{broker_dir / 'results'}")
     app.conf.broker_transport_options = {
         "data_folder_in": str(broker_dir / "queue"),
         "data_folder_out": str(broker_dir / "queue"),
         "processed_folder": str(broker_dir / "processed"),
+        "control_folder": str(broker_dir / "control"),
     }
     env = {"CELERY_BROKER_DIR": str(broker_dir), "REDIS_URL": ""}
     return app, env

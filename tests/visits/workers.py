@@ -26,12 +26,12 @@ class Broker:
         self.queue = f"test-visits-{uuid.uuid4().hex[:10]}"  # our own queue: no other worker takes our tasks
         if kind == "filesystem":
             root = tmp_path / "broker"
-            for sub in ("queue", "processed", "results"):
+            for sub in ("queue", "processed", "results", "control"):
                 (root / sub).mkdir(parents=True, exist_ok=True)
             self.app = Celery("client", broker="filesystem://", backend=f"file://{root / 'results'}")
             self.app.conf.broker_transport_options = {
                 "data_folder_in": str(root / "queue"), "data_folder_out": str(root / "queue"),
-                "processed_folder": str(root / "processed"),
+                "processed_folder": str(root / "processed"), "control_folder": str(root / "control"),
             }
             self.env = {"CELERY_BROKER_DIR": str(root), "REDIS_URL": ""}
         else:
