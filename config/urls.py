@@ -12,5 +12,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("healthz", HealthView.as_view(), name="healthz"),
     path("", include("mediation.urls")),
+    path("", include("visits.urls")),
+    path("", include("notifications.urls")),
     path("", include("core.urls")),
 ]

@@ -6,4 +6,4 @@ class VisitsConfig(AppConfig):
     verbose_name = "四色走访"
 
     def ready(self):
-        from . import signals  # noqa: F401  (a new household gets its first due date)
+        from . import menu, signals  # noqa: F401  (sidebar entries; a new household gets its first due date)

@@ -1,0 +1,10 @@
+"""The visit pages in the sidebar (core.menu registry)."""
+from core.menu import MENU, MenuEntry
+
+GROUP = "四色走访"
+
+MENU.extend([
+    MenuEntry(title="我的走访", url="visits:my", icon="Calendar", order=45, group=GROUP),
+    MenuEntry(title="走访看板", url="visits:dashboard", icon="Calendar", order=46, group=GROUP,
+              roles=frozenset({"district_admin", "town_staff", "zone_committee", "village_cadre", "api_consumer"})),
+])
