@@ -174,6 +174,37 @@ class Gunicorn:
         self.log.close()
 
 
+def _proc_cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def cpu_snapshot(server: Gunicorn, db_url: str) -> dict[int, float]:
+    """CPU seconds used so far by gunicorn (master + workers) and the PostgreSQL backends of the bench database."""
+    import psycopg2
+
+    pids = [server.process.pid, *_children(server.process.pid)]
+    with psycopg2.connect(db_url) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        pids += [row[0] for row in cursor.fetchall()]
+    return {pid: _proc_cpu_seconds(pid) for pid in pids}
+
+
 def token_for(server: Gunicorn, username: str) -> str:
     request = urllib.request.Request(server.url + "/api/auth/token/", method="POST", data=b"")
     request.add_header("Authorization", "Basic " + b64encode(f"{username}:demo12345".encode()).decode())
@@ -188,7 +219,10 @@ def households_count(server: Gunicorn, token: str) -> int:
         return json.load(response)["count"]
 
 
-def wrk(server: Gunicorn, token: str, pages: int, seconds: int, rate: int = 0) -> dict:
+def wrk(server: Gunicorn, token: str, pages: int, seconds: int, rate: int = 0, db_url: str | None = None) -> dict:
+    """One wrk run; with db_url also the CPU it cost (server + database + wrk) per request."""
+    before = cpu_snapshot(server, db_url) if db_url else {}
+    children_before = os.times()
     command = ["wrk", f"-t{THREADS}", f"-c{CLIENTS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA),
                "-H", f"Authorization: Token {token}", f"{server.url}/api/households/?page_size={PAGE_SIZE}",
                "--", str(pages), str(rate), str(THREADS)]
@@ -196,7 +230,20 @@ def wrk(server: Gunicorn, token: str, pages: int, seconds: int, rate: int = 0) -
     line = next((l for l in result.stdout.splitlines() if l.startswith("BENCH_JSON ")), None)
     if line is None:
         raise SystemExit(f"wrk gave no summary:\n{result.stdout}\n{result.stderr}")
-    return json.loads(line.removeprefix("BENCH_JSON "))
+    summary = json.loads(line.removeprefix("BENCH_JSON "))
+    if db_url and summary["requests"]:
+        after = cpu_snapshot(server, db_url)
+        children_after = os.times()
+        server_pids = {server.process.pid, *_children(server.process.pid)}
+        web = sum(after[pid] - before.get(pid, 0.0) for pid in after if pid in server_pids)
+        database = sum(after[pid] - before.get(pid, 0.0) for pid in after if pid not in server_pids)
+        load = (children_after.children_user - children_before.children_user) + (
+            children_after.children_system - children_before.children_system)  # wrk itself
+        n = summary["requests"]
+        summary["cpu_ms_per_request"] = (web + database + load) * 1000 / n
+        summary["cpu_split_ms"] = {"gunicorn": web * 1000 / n, "postgres": database * 1000 / n, "wrk": load * 1000 / n}
+        log(f"CPU per request: {summary['cpu_split_ms']}")
+    return summary
 
 
 # --- the raw SQL floor -------------------------------------------------------------------------
@@ -215,9 +262,20 @@ LEFT JOIN members_partymember m ON m.id = l.member_id
 ORDER BY h.id
 """
 RAW_COUNT = "SELECT count(*) FROM villages_household WHERE {column} = %s"
+# What the list ran before the deferred join: the joined query itself paged with OFFSET.
+JOINED_PAGE = """
+SELECT h.*, g.*, v.*, z.*, l.*, m.*
+FROM villages_household h
+JOIN villages_microgrid g ON g.id = h.grid_id
+JOIN villages_village v ON v.id = h.village_id
+JOIN zones_workzone z ON z.id = h.zone_id
+LEFT JOIN members_householdlink l ON l.household_id = h.id
+LEFT JOIN members_partymember m ON m.id = l.member_id
+WHERE h.{column} = %s ORDER BY h.id LIMIT 50 OFFSET %s
+"""
 
 
-def raw_sql(db_url: str, column: str, node_id: int, pages: int, iterations: int = 600) -> dict:
+def raw_sql(db_url: str, column: str, node_id: int, pages: int, page_sql: str = RAW_PAGE, iterations: int = 600) -> dict:
     """p50/p95 of COUNT + one page of 50 rows (with the list's joins), one client, random pages."""
     import psycopg2
 
@@ -229,7 +287,7 @@ def raw_sql(db_url: str, column: str, node_id: int, pages: int, iterations: int 
             started = time.perf_counter()
             cursor.execute(RAW_COUNT.format(column=column), [node_id])
             cursor.fetchone()
-            cursor.execute(RAW_PAGE.format(column=column), [node_id, offset])
+            cursor.execute(page_sql.format(column=column), [node_id, offset])
             rows = cursor.fetchall()
             if i >= 50:  # the first 50 warm the cache
                 timings.append((time.perf_counter() - started) * 1000)
@@ -273,11 +331,22 @@ def queries_per_request(db_url: str) -> dict:
     return json.loads(line.removeprefix("BENCH_JSON "))
 
 
-def api_bench(db_url: str, duration: int, workers: int, worker_class: str, threads: int) -> dict:
+def wait_until_quiet(limit_s: int) -> None:
+    """On a shared machine, wait (at most limit_s) until the 1-minute load is below half the cores."""
+    threshold = (os.cpu_count() or 1) * 0.5
+    deadline = time.time() + limit_s
+    while os.getloadavg()[0] >= threshold and time.time() < deadline:
+        log(f"load {os.getloadavg()[0]:.2f} ≥ {threshold:.1f}: waiting for a quieter machine")
+        time.sleep(30)
+
+
+def api_bench(db_url: str, duration: int, workers: int, worker_class: str, threads: int, quiet_wait: int = 0) -> dict:
     if shutil.which("wrk") is None:
         return {"error": "wrk 未安装（apt-get install -y wrk），未测 API。"}
+    if quiet_wait:
+        wait_until_quiet(quiet_wait)
     server = Gunicorn(db_url, workers, worker_class, threads)
-    results = {"server": server.config, "users": {}}
+    results = {"server": server.config, "users": {}, "load": os.getloadavg()[0]}
     try:
         for username, label in USERS:
             token = token_for(server, username)
@@ -286,13 +355,14 @@ def api_bench(db_url: str, duration: int, workers: int, worker_class: str, threa
             log(f"{username}: {count} households, {pages} pages — warm-up")
             wrk(server, token, pages, 5)
             log(f"{username}: closed loop, {CLIENTS} clients, {duration} s")
-            closed = wrk(server, token, pages, duration)
+            closed = wrk(server, token, pages, duration, db_url=db_url)
             log(f"{username}: {closed['rps']:.0f} req/s, p95 {closed['p95_ms']:.1f} ms; paced at {GOAL_RPS:.0f} req/s")
             paced = wrk(server, token, pages, duration, rate=int(GOAL_RPS))
             column, node_id = scope_node(db_url, username)
             raw = raw_sql(db_url, column, node_id, pages)
+            joined = raw_sql(db_url, column, node_id, pages, page_sql=JOINED_PAGE, iterations=200)
             results["users"][username] = {"label": label, "households": count, "pages": pages, "closed": closed,
-                                          "paced": paced, "raw": raw}
+                                          "paced": paced, "raw": raw, "joined": joined}
     finally:
         server.stop()
     results["queries"] = queries_per_request(db_url)
@@ -336,7 +406,7 @@ def render(report: dict) -> str:
     api = report.get("api", {})
     if api.get("server"):
         lines.append(f"- 服务：gunicorn {api['server']}，本机回环；负载工具 wrk（{THREADS} 线程、{CLIENTS} 个并发连接，"
-                     f"每次请求随机页码，knox 令牌认证），每轮 {report['duration']} 秒，先预热 5 秒。")
+                     f"每次请求随机页码，knox 令牌认证），每轮 {report['duration']} 秒，先预热 5 秒；API 测试开始时 1 分钟负载 {api['load']:.2f}。")
     lines += ["", "### 目标与结果", "", "| 项目 | 目标 | 实测 | 结论 |", "|---|---|---|---|"]
     if report.get("seed"):
         s = report["seed"]["seconds"]
@@ -356,17 +426,29 @@ def render(report: dict) -> str:
     if api.get("users"):
         lines += [
             "", "### 户列表明细（毫秒）", "",
-            "| 用户 | 方式 | 请求/秒 | p50 | p90 | p95 | p99 | 最大 | 非2xx |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| 用户 | 方式 | 请求/秒 | p50 | p90 | p95 | p99 | 最大 | 非2xx | CPU 毫秒/请求 |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for username, r in api["users"].items():
             for key, label in (("closed", f"{CLIENTS}并发，尽快发送"), ("paced", f"{CLIENTS}并发，按 {GOAL_RPS:.0f} 请求/秒匀速发送")):
                 x = r[key]
+                cpu = f"{x['cpu_ms_per_request']:.1f}" if "cpu_ms_per_request" in x else "—"
                 lines.append(f"| {username} | {label} | {x['rps']:.0f} | {x['p50_ms']:.1f} | {x['p90_ms']:.1f} | "
-                             f"{x['p95_ms']:.1f} | {x['p99_ms']:.1f} | {x['max_ms']:.1f} | {x['non_2xx'] + x['socket_errors']} |")
+                             f"{x['p95_ms']:.1f} | {x['p99_ms']:.1f} | {x['max_ms']:.1f} | {x['non_2xx'] + x['socket_errors']} | {cpu} |")
             raw = r["raw"]
-            lines.append(f"| {username} | 原生 SQL 下限（psycopg2 单连接：COUNT + 一页50行含关联） | — | {raw['p50_ms']:.2f} | — | "
+            lines.append(f"| {username} | 原生 SQL 下限（psycopg2 单连接：COUNT + 先取50个id再关联） | — | {raw['p50_ms']:.2f} | — | "
                          f"{raw['p95_ms']:.2f} | — | — | — |")
+            if r.get("joined"):
+                j = r["joined"]
+                lines.append(f"| {username} | 对照：改前的 SQL（COUNT + 关联查询直接 OFFSET 分页） | — | {j['p50_ms']:.2f} | — | "
+                             f"{j['p95_ms']:.2f} | — | — | — |")
+        estimates = [
+            f"{u} 约 {m['nproc'] * 1000 / r['closed']['cpu_ms_per_request']:.0f} 请求/秒"
+            for u, r in api["users"].items() if r["closed"].get("cpu_ms_per_request")
+        ]
+        if estimates:
+            lines += ["", "“CPU 毫秒/请求”是该轮中 gunicorn 各进程、本库的 PostgreSQL 后端与 wrk 自身用掉的 CPU 时间除以请求数，"
+                      "不受其他进程抢占的影响；按它折算，两个核全部归本服务时的吞吐上限：" + "，".join(estimates) + "。"]
         q = api.get("queries", {})
         if q:
             lines += ["", "每个列表请求的 SQL 条数（第40页，会话登录）：" +
@@ -389,7 +471,7 @@ NOTES = [
     "一个事务内完成；pghistory 审计触发器在导入期间用 `pgtrigger.ignore` 跳过（审计记录从生成完成后开始），"
     "最后 `VACUUM ANALYZE`（使计数走仅索引扫描）。身份证号用 stdnum `cn.ric` 计算校验位，地区码为济南各区县在出生年份有效的代码。",
     "- 户列表“延迟关联”：先在 `(zone_id, id)`/`(town_id, id)` 索引上取本页 50 个 id，再只取这 50 行及其关联；"
-    "原来直接对关联查询分页，深页时 PostgreSQL 要把 OFFSET 跳过的每一行都做关联（某街道第 300 页约 60 ms）。"
+    "原来直接对关联查询分页，深页时 PostgreSQL 要把 OFFSET 跳过的每一行都做关联（改前改后的 SQL 见上表“对照”行）。"
     "本页数据用一条 `values()` 查询按序列化器的字段生成（输出与 `HouseholdSerializer` 逐键一致，字段无法这样取时自动退回序列化器），"
     "比模型实例 + DRF 字段快约 5 倍。",
     "- “尽快发送”一轮中 20 个连接始终占满，按 Little 定律平均延迟 ≈ 20 / 吞吐量，因此同一轮同时满足 p95 ≤ 100 ms "
@@ -424,6 +506,8 @@ def main() -> None:
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
     parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
+    parser.add_argument("--quiet-wait", type=int, default=0,
+                        help="wait up to this many seconds for the 1-minute load to drop below half the cores before the API runs")
     args = parser.parse_args()
 
     url = base_url()
@@ -439,7 +523,7 @@ def main() -> None:
     else:
         report["seed"] = seed(db_url, "district")
     report["postgres"] = pg_version(db_url)
-    report["api"] = api_bench(db_url, args.duration, args.workers, args.worker_class, args.threads)
+    report["api"] = api_bench(db_url, args.duration, args.workers, args.worker_class, args.threads, args.quiet_wait)
     if args.million:
         million_name = args.million_db or f"{name}_million"
         ensure_database(url, million_name)

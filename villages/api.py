@@ -119,7 +119,9 @@ class HouseholdViewSet(ScopedViewSet):
         (see `_values_plan`), which is ~5× cheaper than model instances + DRF fields;
         the output is the serializer's, key for key. See BENCHMARKS.md.
         """
-        queryset = self.filter_queryset(self.get_queryset())
+        queryset = self.get_queryset()
+        if set(request.query_params) - PAGING_PARAMS:  # with no filter or ordering given they change nothing
+            queryset = self.filter_queryset(queryset)
         page_ids = self.paginate_queryset(queryset.values_list("pk", flat=True))
         if page_ids is None:
             return Response(self.get_serializer(queryset, many=True).data)
@@ -206,6 +208,7 @@ class OverviewView(APIView):
         return Response(overview_counts(user_scope(request.user)))
 
 
+PAGING_PARAMS = frozenset({"page", "page_size"})
 _VALUES_PLANS: dict = {}
 _PASSTHROUGH_FIELDS = (
     drf_serializers.CharField, drf_serializers.IntegerField, drf_serializers.BooleanField,
