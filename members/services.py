@@ -116,6 +116,8 @@ def member_leave(*, member: PartyMember, left_on: datetime.date, apply: bool,
     Candidates default to the active members of the same branch. Returns the plan;
     with ``apply`` it is carried out in one transaction (all or nothing).
     """
+    if member.left_on is not None:
+        raise ValidationError({"left_on": f"党员{member.name}已于{member.left_on:%Y-%m-%d}离开，不能重复办理。"})
     with transaction.atomic():
         households = list(
             Household.objects.filter(link__member=member).order_by("grid_id", "id").only("id", "head_name", "grid_id")

@@ -107,7 +107,7 @@ class HouseholdViewSet(ScopedViewSet):
     ordering_fields = ["id", "head_name", "people_count", "color", "next_visit_due", "created_at"]
 
     def get_scoped_queryset(self):
-        return Household.objects.select_related("grid", "village", "zone", "link__member")
+        return Household.objects.select_related("grid", "natural_village", "village", "zone", "link__member")
 
     def list(self, request, *args, **kwargs):
         """Deferred join: page over ids first, then fetch only that page's rows.

@@ -54,6 +54,7 @@ class HouseholdSerializer(ScopedModelSerializer):
     )
     color_display = serializers.CharField(source="get_color_display", read_only=True, label="颜色名称")
     grid_name = serializers.CharField(source="grid.name", read_only=True, label="网格名称")
+    natural_village_name = serializers.CharField(source="natural_village.name", read_only=True, label="自然村名称")
     village_name = serializers.CharField(source="village.name", read_only=True, label="村/社区名称")
     zone_name = serializers.CharField(source="zone.name", read_only=True, label="工作区名称")
     member = serializers.IntegerField(source="link.member_id", read_only=True, default=None, label="联户党员ID")
@@ -62,7 +63,7 @@ class HouseholdSerializer(ScopedModelSerializer):
     class Meta:
         model = Household
         fields = [
-            "id", "grid", "grid_name", "natural_village", "village", "village_name", "zone", "zone_name", "town",
+            "id", "grid", "grid_name", "natural_village", "natural_village_name", "village", "village_name", "zone", "zone_name", "town",
             "head_name", "address", "people_count", "phone", "phone_masked", "tags", "color", "color_display",
             "next_visit_due", "member", "member_name", "created_at", "updated_at",
         ]

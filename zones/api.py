@@ -1,3 +1,4 @@
+from django.db.models import Case, IntegerField, When
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
@@ -7,8 +8,13 @@ from accounts.api_base import ScopedViewSet
 from accounts.scoping import user_scope
 
 from . import filters, serializers, services
-from .models import CommitteeMember, PartyInstructor, SunkCadrePosting, Town, WorkZone, ZoneOffice
+from .models import CommitteeMember, CommitteeRole, OfficeKind, PartyInstructor, SunkCadrePosting, Town, WorkZone, ZoneOffice
 from .selectors import zone_flags
+
+
+def _rank(field: str, values: list[str]) -> Case:
+    """Order by the position of the value in its choices (rank), not alphabetically by code."""
+    return Case(*(When(**{field: v}, then=i) for i, v in enumerate(values)), output_field=IntegerField())
 
 
 class TownViewSet(ScopedViewSet):
@@ -55,7 +61,7 @@ class ZoneOfficeViewSet(ScopedViewSet):
     ordering_fields = ["id", "kind"]
 
     def get_scoped_queryset(self):
-        return ZoneOffice.objects.all()
+        return ZoneOffice.objects.order_by("zone_id", _rank("kind", OfficeKind.values), "id")
 
 
 class CommitteeMemberViewSet(ScopedViewSet):
@@ -67,7 +73,8 @@ class CommitteeMemberViewSet(ScopedViewSet):
     ordering_fields = ["id", "name", "role"]
 
     def get_scoped_queryset(self):
-        return CommitteeMember.objects.all()
+        # 书记, 专职副书记, 委员, 兼职委员: by rank, not by code
+        return CommitteeMember.objects.order_by("zone_id", _rank("role", CommitteeRole.values), "id")
 
 
 class SunkCadrePostingViewSet(ScopedViewSet):

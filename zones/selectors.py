@@ -5,13 +5,13 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from .models import MIN_SUNK_CADRES, PartyInstructor, SunkCadrePosting, WorkZone
 
 
-def _current(today: datetime.date | None = None) -> Q:
+def current_q(today: datetime.date | None = None) -> Q:
     today = today or datetime.date.today()
     return Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gte=today))
 
 
 def cadre_postings_current(queryset: QuerySet[SunkCadrePosting], today=None) -> QuerySet[SunkCadrePosting]:
-    return queryset.filter(_current(today))
+    return queryset.filter(current_q(today))
 
 
 def zones_with_cadre_counts(queryset: QuerySet[WorkZone], today=None) -> QuerySet[WorkZone]:
@@ -29,7 +29,7 @@ def zones_short_of_cadres(queryset: QuerySet[WorkZone], today=None) -> QuerySet[
 def villages_without_instructor(queryset, today=None):
     """Villages with no current "1+1" party-building instructor."""
     today = today or datetime.date.today()
-    current = PartyInstructor.objects.filter(village=OuterRef("pk")).filter(_current(today))
+    current = PartyInstructor.objects.filter(village=OuterRef("pk")).filter(current_q(today))
     return queryset.filter(~Exists(current))
 
 

@@ -1,10 +1,12 @@
 """Writes for towns and work zones, including reorganisation."""
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import OfficeKind, WorkZone, ZoneOffice
+from .models import OfficeKind, PartyInstructor, WorkZone, ZoneOffice
 
 
 @transaction.atomic
@@ -15,6 +17,12 @@ def zone_create(*, town, name: str, brand: str = "") -> WorkZone:
     zone.save()
     ZoneOffice.objects.bulk_create([ZoneOffice(zone=zone, kind=kind) for kind in OfficeKind.values])
     return zone
+
+
+def _current_instructors(village):
+    from .selectors import current_q
+
+    return PartyInstructor.objects.filter(village=village).filter(current_q())
 
 
 def village_move(*, village, to_zone: WorkZone, apply: bool) -> dict:
@@ -38,6 +46,8 @@ def village_move(*, village, to_zone: WorkZone, apply: bool) -> dict:
         "households": Household.objects.filter(village=village).count(),
         "branches": PartyBranch.objects.filter(village=village).count(),
         "members": PartyMember.objects.filter(branch__village=village).count(),
+        # "1+1" instructors are sunk cadres of the old zone: their postings end with the move.
+        "instructors_ended": _current_instructors(village).count(),
         "applied": False,
     }
     if not apply:
@@ -46,6 +56,7 @@ def village_move(*, village, to_zone: WorkZone, apply: bool) -> dict:
         type(village).objects.select_for_update().filter(pk=village.pk).update(zone=to_zone)
         Household.objects.filter(village=village).update(zone=to_zone, town_id=to_zone.town_id)
         PartyBranch.objects.filter(village=village).update(zone=to_zone, town_id=to_zone.town_id)
+        _current_instructors(village).update(end_date=datetime.date.today())
     village.refresh_from_db()
     preview["applied"] = True
     return preview

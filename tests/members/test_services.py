@@ -213,6 +213,16 @@ def test_member_leave_apply_relinks_every_household_and_marks_left_on(branch_wit
         assert HouseholdLink.objects.get(household_id=step["household"]).member_id == step["to_member"]
 
 
+def test_member_leave_twice_is_refused(branch_with_loads):
+    leaver, _, _ = branch_with_loads
+    member_leave(member=leaver, left_on=datetime.date(2025, 3, 1), apply=True)
+    leaver.refresh_from_db()
+    with pytest.raises(ValidationError) as exc:
+        member_leave(member=leaver, left_on=datetime.date(2025, 4, 1), apply=True)
+    assert "不能重复办理" in exc.value.message_dict["left_on"][0]
+    assert PartyMember.objects.get(pk=leaver.pk).left_on == datetime.date(2025, 3, 1)
+
+
 def test_member_leave_refuses_when_capacity_is_short_and_changes_nothing():
     branch = f.PartyBranchFactory()
     grid = f.MicroGridFactory(natural_village__village=branch.village)

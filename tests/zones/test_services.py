@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from members.models import HouseholdLink, PartyBranch, PartyMember
 from tests import factories as f
 from villages.models import Household, MicroGrid, Village
-from zones.models import OfficeKind, WorkZone, ZoneOffice
+from zones.models import OfficeKind, PartyInstructor, WorkZone, ZoneOffice
 from zones.services import village_move, zone_create
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +74,7 @@ def test_village_move_preview_changes_nothing(movable):
     preview = village_move(village=village, to_zone=dst, apply=False)
     assert preview == {
         "village": village.name, "from_zone": movable["src"].name, "to_zone": dst.name, "natural_villages": 1,
-        "grids": 2, "households": 6, "branches": 1, "members": 2, "applied": False,
+        "grids": 2, "households": 6, "branches": 1, "members": 2, "instructors_ended": 0, "applied": False,
     }
     assert _snapshot(village) == before
 
@@ -110,6 +110,21 @@ def test_village_move_failing_midway_leaves_everything_unchanged(movable):
     with mock.patch.object(QuerySet, "update", failing_update), pytest.raises(RuntimeError):
         village_move(village=village, to_zone=dst, apply=True)
     assert _snapshot(village) == before
+
+
+def test_village_move_ends_the_old_zones_instructor_posting(movable):
+    import datetime
+
+    village = movable["village"]
+    cadre = f.SunkCadrePostingFactory(zone=movable["src"], start_date=datetime.date(2025, 1, 1))
+    instructor = PartyInstructor.objects.create(village=village, cadre=cadre, start_date=datetime.date(2025, 1, 1))
+    preview = village_move(village=village, to_zone=movable["dst"], apply=False)
+    assert preview["instructors_ended"] == 1
+    instructor.refresh_from_db()
+    assert instructor.end_date is None
+    village_move(village=village, to_zone=movable["dst"], apply=True)
+    instructor.refresh_from_db()
+    assert instructor.end_date == datetime.date.today()
 
 
 def test_village_move_to_its_own_zone_is_refused(movable):
