@@ -460,7 +460,7 @@ class Seeder:
         self.branches = []
         for town in self.towns:
             self.branches.append({"name": f"{town['name']}机关党委", "kind": "organ", "town": town, "zone": None,
-                                  "village": None, "size": rng.randint(100, 250), "linkers": 0})
+                                  "village": None, "size": self.organ_size(town), "linkers": 0})
             for zone in town["zones"]:
                 zone["enterprises"] = []
                 for _ in range(2):
@@ -490,6 +490,11 @@ class Seeder:
         linker_total = sum(b["linkers"] for b in village_branches)
         for branch in village_branches:  # members who link no household: elderly, flowing, newly joined
             branch["size"] += round(extra * branch["linkers"] / linker_total)
+
+    def organ_size(self, town) -> int:
+        """Members of the town's own organs (机关党委): roughly one per 120 households of the town."""
+        households = sum(v["households"] for zone in town["zones"] for v in zone["villages"])
+        return max(30, min(250, round(households / 120 * self.rng.uniform(0.8, 1.2))))
 
     def write_members(self) -> None:
         m, rng, people = self.m, self.rng, self.people
