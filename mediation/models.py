@@ -209,6 +209,15 @@ class DisputeCase(models.Model):
     urgency = models.CharField("紧急程度", max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     description = models.TextField("纠纷情况")
     village = models.ForeignKey("villages.Village", on_delete=models.PROTECT, related_name="dispute_cases", verbose_name="村/社区")
+    # The village's zone and town, denormalised so that scope filters, lists and statistics need no join.
+    # Set from the village by the services; kept when a village changes zone (or a zone changes town) by
+    # the database triggers of migration 0003.
+    zone = models.ForeignKey(
+        "zones.WorkZone", on_delete=models.PROTECT, related_name="dispute_cases", verbose_name="工作区", editable=False
+    )
+    town = models.ForeignKey(
+        "zones.Town", on_delete=models.PROTECT, related_name="dispute_cases", verbose_name="街道(镇)", editable=False
+    )
     # A concern found on a four-color visit can open a case: case.visit / visit.dispute_cases.
     visit = models.ForeignKey(
         "visits.Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="dispute_cases",
@@ -239,9 +248,7 @@ class DisputeCase(models.Model):
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
-    scope = ScopeSpec(
-        town="village__zone__town", zone="village__zone", village="village", owner="assignee", writers=VILLAGE_UP,
-    )
+    scope = ScopeSpec(town="town", zone="zone", village="village", owner="assignee", writers=VILLAGE_UP)
 
     class Meta:
         verbose_name = "矛盾纠纷案件"
@@ -262,7 +269,9 @@ class DisputeCase(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["village", "-received_at"], name="case_village_received"),
+            models.Index(fields=["village", "-received_at", "-id"], name="case_village_received"),
+            models.Index(fields=["zone", "-received_at", "-id"], name="case_zone_received"),
+            models.Index(fields=["town", "-received_at", "-id"], name="case_town_received"),
             models.Index(fields=["-received_at", "-id"], name="case_received"),
             models.Index(fields=["state", "last_activity_at"], name="case_state_activity"),
             models.Index(fields=["assignee", "state"], name="case_assignee_state"),
@@ -270,6 +279,12 @@ class DisputeCase(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.title}"
+
+    def place_in(self, village) -> None:
+        """Set the village and its denormalised zone and town."""
+        self.village = village
+        self.zone_id = village.zone_id
+        self.town_id = village.zone.town_id
 
     @property
     def number(self) -> str:
@@ -311,7 +326,7 @@ class DisputeParty(models.Model):
     confirmed_at = models.DateTimeField("确认协议时间", null=True, blank=True, editable=False)
 
     scope = ScopeSpec(
-        town="case__village__zone__town", zone="case__village__zone", village="case__village", owner="case__assignee",
+        town="case__town", zone="case__zone", village="case__village", owner="case__assignee",
         writers=VILLAGE_UP,
     )
 
@@ -375,7 +390,7 @@ class CaseEvent(models.Model):
     created_at = models.DateTimeField("时间", default=timezone.now)
 
     scope = ScopeSpec(
-        town="case__village__zone__town", zone="case__village__zone", village="case__village", owner="case__assignee",
+        town="case__town", zone="case__zone", village="case__village", owner="case__assignee",
     )
 
     class Meta:
@@ -403,7 +418,7 @@ class MediationAgreement(models.Model):
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     scope = ScopeSpec(
-        town="case__village__zone__town", zone="case__village__zone", village="case__village", owner="case__assignee",
+        town="case__town", zone="case__zone", village="case__village", owner="case__assignee",
     )
 
     class Meta:
@@ -447,7 +462,7 @@ class FollowUp(models.Model):
     created_at = models.DateTimeField("安排时间", auto_now_add=True)
 
     scope = ScopeSpec(
-        town="case__village__zone__town", zone="case__village__zone", village="case__village", owner="case__assignee",
+        town="case__town", zone="case__zone", village="case__village", owner="case__assignee",
         writers=VILLAGE_UP,
     )
 

@@ -213,8 +213,7 @@ class DisputeCaseListSerializer(serializers.ModelSerializer):
     state_display = serializers.CharField(source="get_state_display", read_only=True, label="状态名称")
     level_display = serializers.CharField(source="get_level_display", read_only=True, label="层级名称")
     village_name = serializers.CharField(source="village.name", read_only=True, label="村/社区名称")
-    zone = serializers.IntegerField(source="village.zone_id", read_only=True, label="工作区")
-    zone_name = serializers.CharField(source="village.zone.name", read_only=True, label="工作区名称")
+    zone_name = serializers.CharField(source="zone.name", read_only=True, label="工作区名称")
     assignee_name = serializers.CharField(source="assignee.__str__", read_only=True, default=None, label="承办人")
     overdue = serializers.BooleanField(source="is_overdue", read_only=True, label="已超期")
 
@@ -222,7 +221,7 @@ class DisputeCaseListSerializer(serializers.ModelSerializer):
         model = DisputeCase
         fields = [
             "id", "number", "title", "source", "source_display", "category", "category_display", "urgency",
-            "urgency_display", "village", "village_name", "zone", "zone_name", "state", "state_display", "level",
+            "urgency_display", "village", "village_name", "zone", "zone_name", "town", "state", "state_display", "level",
             "level_display", "level_deadline", "overdue", "assignee", "assignee_name", "received_at", "resolved_at",
             "visit",
         ]

@@ -76,16 +76,16 @@ class AgreementPrintView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        cases = user_scope(self.request.user).filter(DisputeCase.objects.select_related("village__zone__town"))
+        cases = user_scope(self.request.user).filter(DisputeCase.objects.select_related("village", "zone"))
         case = get_object_or_404(cases, pk=self.kwargs["pk"])
         try:
             agreement = case.agreement
         except MediationAgreement.DoesNotExist:
             raise Http404("该案件尚未签订调解协议。") from None
         parties = list(case.parties.all())
-        room = MediationRoom.objects.filter(pk=case.village.zone_id).first()
+        room = MediationRoom.objects.filter(pk=case.zone_id).first()
         context.update(
-            case=case, agreement=agreement, room=room, committee=room.name if room else f"{case.village.zone.name}轮值调解室",
+            case=case, agreement=agreement, room=room, committee=room.name if room else f"{case.zone.name}轮值调解室",
             applicants=[p for p in parties if p.role == PartyRole.APPLICANT],
             respondents=[p for p in parties if p.role == PartyRole.RESPONDENT],
             others=[p for p in parties if p.role == PartyRole.THIRD],

@@ -94,7 +94,7 @@ def next_actions(case: DisputeCase, user) -> list[dict]:
 
 
 def _lock(case: DisputeCase) -> DisputeCase:
-    return DisputeCase.objects.select_for_update().select_related("village__zone").get(pk=case.pk)
+    return DisputeCase.objects.select_for_update(of=("self",)).select_related("village", "zone").get(pk=case.pk)
 
 
 def _transition(
@@ -183,10 +183,11 @@ def case_create(
         raise ValidationError(errors)
     case = DisputeCase(
         title=title.strip(), source=source, category=category, urgency=urgency, description=description.strip(),
-        village=village, state=S.RECEIVED, level=CaseLevel.VILLAGE,
+        state=S.RECEIVED, level=CaseLevel.VILLAGE,
         level_deadline=_deadline(CaseLevel.VILLAGE, timezone.localdate(received_at)),
         assignee=by, received_by=by, received_at=received_at, last_activity_at=now,
     )
+    case.place_in(village)
     if visit is not None:
         case.visit = visit
     case.save()
@@ -349,7 +350,7 @@ def _assign_on_escalation(case: DisputeCase, level: str) -> str:
     from ..selectors import duty_officer_now
 
     if level == CaseLevel.ZONE:
-        shift = duty_officer_now(zone_id=case.village.zone_id)
+        shift = duty_officer_now(zone_id=case.zone_id)
         if shift is not None:
             case.assignee = shift.officer.user
             return f"值班人员 {shift.officer.name} 接收"
@@ -365,9 +366,9 @@ def _notify_escalation(case: DisputeCase, level: str, *, auto: bool) -> None:
     if case.assignee_id:
         recipients = [case.assignee]
     elif level == CaseLevel.ZONE:
-        recipients = list(notices.zone_committee_users(case.village.zone_id))
+        recipients = list(notices.zone_committee_users(case.zone_id))
     else:
-        recipients = list(notices.town_staff_users(case.village.zone.town_id))
+        recipients = list(notices.town_staff_users(case.town_id))
     for user in recipients:
         notices.send(user=user, title=title, body=body, link=notices.case_link(case.pk), kind="mediation.case",
                      dedupe_key=f"mediation:escalated:{case.pk}:{level}")

@@ -97,8 +97,8 @@ def cases_escalate_idle(*, now: datetime.datetime | None = None) -> dict:
             case_escalate(case=case, by=None, auto=True)
             escalated += 1
     warned = 0
-    for case in idle.filter(level=CaseLevel.TOWN).select_related("village__zone").order_by("id").iterator(chunk_size=BATCH):
-        for user in notices.town_staff_users(case.village.zone.town_id):
+    for case in idle.filter(level=CaseLevel.TOWN).select_related("village").order_by("id").iterator(chunk_size=BATCH):
+        for user in notices.town_staff_users(case.town_id):
             if notices.send(
                 user=user, title="案件超期未办理",
                 body=f"{case.number}“{case.title}”（{case.village.name}）在街道(镇)层级已超过{settings.MEDIATION_IDLE_DAYS}天未办理。",

@@ -307,3 +307,19 @@ def test_next_actions_offer_exactly_the_allowed_transitions(world):
     assert next_actions(case, world.cadre_a1)[1]["label"] == "上交工作区"
     assert next_actions(case, world.consumer_a) == []
     assert next_actions(case, world.cadre_b1) == []
+
+
+def test_cases_follow_their_village_to_another_zone_and_town(world):
+    from zones.models import WorkZone
+    from zones.services import village_move
+
+    case = new_case(world)
+    assert (case.zone, case.town) == (world.zone_a, world.town_a)
+    village_move(village=world.village_a1, to_zone=world.zone_b, apply=True)
+    case.refresh_from_db()
+    assert (case.zone, case.town) == (world.zone_b, world.town_a)
+    WorkZone.objects.filter(pk=world.zone_b.pk).update(town=world.town_b)
+    case.refresh_from_db()
+    assert case.town == world.town_b
+    other = DisputeCase.objects.filter(village=world.village_a2)
+    assert not other.exclude(zone=world.zone_a).exists()
