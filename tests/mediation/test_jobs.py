@@ -6,7 +6,7 @@ import time_machine
 from django.utils import timezone
 
 from mediation import services
-from mediation.models import CaseLevel, CaseState, DisputeCase, FollowUp
+from mediation.models import CaseLevel, CaseState, FollowUp
 from notifications.models import Notification
 
 from .conftest import agreement_args, new_case, on_duty_today
