@@ -306,8 +306,16 @@ class HouseholdLinkFactory(DjangoModelFactory):
 
 # --- accounts ---------------------------------------------------------------------------
 
-@functools.cache
 def _password_hash() -> str:
+    from django.conf import settings
+
+    # keyed by the hashers in force: a hash made under one PASSWORD_HASHERS setting
+    # cannot be checked under another (some tests switch to MD5 for speed)
+    return _password_hash_for(tuple(settings.PASSWORD_HASHERS))
+
+
+@functools.cache
+def _password_hash_for(hashers: tuple[str, ...]) -> str:
     from django.contrib.auth.hashers import make_password
 
     return make_password(PASSWORD)
