@@ -265,12 +265,31 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
 })
 
 # --- Logging (structlog, request ids) -------------------------------------------
+# structlog renders JSON lines through the standard logging handlers; filter_by_level drops
+# disabled events before any rendering (unconfigured, structlog prints every request event).
+import structlog  # noqa: E402
+
+structlog.configure(
+    processors=[
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.filter_by_level,
+        structlog.processors.TimeStamper(fmt="iso"),
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.add_log_level,
+        structlog.processors.format_exc_info,
+        structlog.processors.JSONRenderer(ensure_ascii=False),
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    wrapper_class=structlog.stdlib.BoundLogger,
+    cache_logger_on_first_use=True,
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
-    "loggers": {"django_structlog": {"level": "WARNING"}},
+    # request_started/finished with request ids: set REQUEST_LOG_LEVEL=INFO to log every request
+    "loggers": {"django_structlog": {"level": env("REQUEST_LOG_LEVEL", default="WARNING")}},
 }
 
 if not DEBUG:
@@ -281,3 +300,5 @@ import pghistory  # noqa: E402
 
 PGHISTORY_DEFAULT_TRACKERS = (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
+# Reads change nothing: attaching the request context to their SQL only costs time.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
