@@ -206,9 +206,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Notifications (notifications app) -------------------------------------------
 # Channels a notification is delivered through (dotted paths to notifications.channels.Channel subclasses).
-NOTIFICATION_CHANNELS = env.list(
-    "NOTIFICATION_CHANNELS", default=["notifications.channels.InAppChannel", "notifications.channels.LogChannel"]
-)
+# The in-app inbox is passive (the stored row is the delivery); add "notifications.channels.LogChannel"
+# (or an SMS/WeCom channel) to deliver each notification elsewhere too, claimed by status and swept.
+NOTIFICATION_CHANNELS = env.list("NOTIFICATION_CHANNELS", default=["notifications.channels.InAppChannel"])
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 NOTIFICATION_STALE_MINUTES = env.int("NOTIFICATION_STALE_MINUTES", default=10)  # 'sending' longer than this: re-send
 CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
@@ -249,6 +249,12 @@ VISIT_REMINDER_MAX_ATTEMPTS = env.int("VISIT_REMINDER_MAX_ATTEMPTS", default=3) 
 CELERY_BEAT_SCHEDULE["visits-daily-reminders"] = {
     "task": "visits.tasks.send_visit_reminders",
     "schedule": crontab(hour=VISIT_REMINDER_HOUR, minute=VISIT_REMINDER_MINUTE),
+}
+# Once a week the same job re-checks every household in its window (repairs drift from writes outside the services).
+CELERY_BEAT_SCHEDULE["visits-weekly-full-reminders"] = {
+    "task": "visits.tasks.send_visit_reminders",
+    "schedule": crontab(hour=VISIT_REMINDER_HOUR, minute=(VISIT_REMINDER_MINUTE + 30) % 60, day_of_week=0),
+    "kwargs": {"full": True},
 }
 CELERY_BEAT_SCHEDULE["visits-sweep"] = {
     "task": "visits.tasks.sweep_visit_reminders",

@@ -21,6 +21,9 @@ class Channel:
     """A way to bring a notification to its recipient."""
 
     name: str = ""
+    # A passive channel has nothing to send: the stored row is the delivery (the in-app inbox). When every
+    # configured channel is passive, notifications are stored as sent and no delivery pass runs.
+    passive: bool = False
 
     def send(self, notifications: Sequence) -> None:  # pragma: no cover - interface
         raise NotImplementedError
@@ -30,6 +33,7 @@ class InAppChannel(Channel):
     """站内信：the stored row is the inbox entry, so there is nothing more to send."""
 
     name = "in_app"
+    passive = True
 
     def send(self, notifications: Sequence) -> None:
         return None
@@ -58,3 +62,7 @@ def _load(paths: tuple[str, ...]) -> tuple[Channel, ...]:
 
 def configured_channels() -> tuple[Channel, ...]:
     return _load(tuple(getattr(settings, "NOTIFICATION_CHANNELS", ["notifications.channels.InAppChannel"])))
+
+
+def all_passive() -> bool:
+    return all(channel.passive for channel in configured_channels())

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .channels import configured_channels
+from .channels import all_passive, configured_channels
 from .models import DeliveryStatus, Notification
 
 logger = logging.getLogger("notifications")
@@ -53,17 +53,27 @@ def notify(*, user, title: str, body: str, link: str = "", kind: str = "", dedup
     Returns the new notification, or None when it already existed (nothing is sent twice).
     """
     _validate(user=user, title=title, kind=kind, link=link, dedupe_key=dedupe_key)
+    passive = all_passive()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING id",
-            [user.pk, kind, title.strip(), body or "", link, dedupe_key],
+            f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}, status, sent_at) VALUES (%s, %s, %s, %s, %s, %s, %s, "
+            f"{_SENT_AT if passive else 'NULL'}) ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING id",
+            [user.pk, kind, title.strip(), body or "", link, dedupe_key, _status(passive)],
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    _deliver_on_commit([row[0]])
+    if not passive:
+        _deliver_on_commit([row[0]])
     return Notification.objects.get(pk=row[0])
+
+
+_SENT_AT = "now()"
+
+
+def _status(passive: bool) -> str:
+    # only passive channels (the in-app inbox): the stored row is the delivery
+    return DeliveryStatus.SENT if passive else DeliveryStatus.PENDING
 
 
 @transaction.atomic
@@ -75,14 +85,18 @@ def notify_select(*, select_sql: str, params: Sequence | Mapping = (), with_sql:
     optional leading ``WITH …`` clause (e.g. an ``UPDATE … RETURNING`` that claims the rows
     being notified about, so the claim and the notification commit together).
     """
+    passive = all_passive()
+    status = f"'{_status(passive)}'"
+    sent_at = _SENT_AT if passive else "NULL"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"{with_sql} INSERT INTO {TABLE} ({', '.join(COLUMNS)}) {select_sql} "
+            f"{with_sql} INSERT INTO {TABLE} ({', '.join(COLUMNS)}, status, sent_at) "
+            f"SELECT q.*, {status}, {sent_at} FROM ({select_sql}) AS q "
             "ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING id",
             dict(params) if isinstance(params, Mapping) else list(params),
         )
         ids = [r[0] for r in cursor.fetchall()]
-    if ids:
+    if ids and not passive:
         _deliver_on_commit(ids)
     return ids
 

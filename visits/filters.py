@@ -52,7 +52,7 @@ class VisitFilter(HierarchyFilterSet):
 
 
 class ReminderFilter(HierarchyFilterSet):
-    mine = filters.BooleanFilter(method="filter_mine", label="发给我的")
+    mine = filters.BooleanFilter(method="filter_mine", label="我负责的户（联户党员或网格员）")
     open = filters.BooleanFilter(method="filter_open", label="未走访（该户仍按此日期待走访）")
     overdue = filters.BooleanFilter(method="filter_overdue", label="已逾期且未走访")
     escalated = filters.ChoiceFilter(
@@ -65,7 +65,10 @@ class ReminderFilter(HierarchyFilterSet):
         fields = ["household", "due_on", "color", "created_on", "town", "zone", "village", "grid"]
 
     def filter_mine(self, queryset, name, value):
-        return queryset.filter(recipient=self.request.user) if value else queryset.exclude(recipient=self.request.user)
+        user = self.request.user
+        mine = Q(household__link__member__user=user, household__link__member__left_on__isnull=True) | Q(
+            household__grid__worker_user=user)
+        return queryset.filter(mine) if value else queryset.exclude(mine)
 
     def filter_open(self, queryset, name, value):
         condition = Q(household__next_visit_due=F("due_on"))

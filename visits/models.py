@@ -256,7 +256,7 @@ class Reminder(models.Model):
     due_on = models.DateField("应走访日期")
     recipient = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="visit_reminders",
-        verbose_name="提醒对象",
+        verbose_name="提醒对象", help_text="写入提醒时该户的首要联系人（联户党员，无则网格员）",
     )
     color = models.CharField("颜色", max_length=10, choices=HouseholdColor.choices)
     created_on = models.DateField("提醒日期")
@@ -280,7 +280,7 @@ class Reminder(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "-due_on"], name="reminder_recipient_recent"),
-            models.Index(fields=["created_on"], name="reminder_created_on"),
+            models.Index(fields=["created_at"], name="reminder_created_at"),
         ]
 
     def __str__(self):

@@ -128,6 +128,8 @@ def _zone_groups(policies: dict[int, PolicyValues], value) -> dict:
 def covered_q(policies: dict[int, PolicyValues], *, on: datetime.date | None = None, prefix: str = "") -> Q:
     """Visited within the interval its color demands (its zone's policy), as of `on`.
 
+    `policies` must hold every zone the filtered households may be in (e.g. all zones of the user's scope).
+
     Matches the due-date arithmetic: a visit on V makes the household due on V + interval,
     so it is covered until that day and overdue the day after.
     """
@@ -135,10 +137,10 @@ def covered_q(policies: dict[int, PolicyValues], *, on: datetime.date | None = N
     condition = Q(pk__in=[])
     groups = _zone_groups(policies, lambda v: [(c, v.intervals[c]) for c in COLORS])
     for (color, days), zone_ids in groups.items():
-        condition |= Q(**{
-            f"{prefix}zone_id__in": zone_ids, f"{prefix}color": color,
-            f"{prefix}visit_state__last_visited_on__gte": on - datetime.timedelta(days=days),
-        })
+        terms = {f"{prefix}color": color, f"{prefix}visit_state__last_visited_on__gte": on - datetime.timedelta(days=days)}
+        if len(zone_ids) < len(policies):  # a group holding every zone of the scope needs no zone test
+            terms[f"{prefix}zone_id__in"] = zone_ids
+        condition |= Q(**terms)
     return condition
 
 
@@ -278,7 +280,11 @@ def dashboard(scope: UserScope, *, zone: WorkZone | None = None, town: Town | No
         households, snapshots = households.filter(zone=zone), snapshots.filter(zone=zone)
     elif town is not None:
         households, snapshots = households.filter(town=town), snapshots.filter(town=town)
-    zone_ids = list(households.values_list("zone_id", flat=True).distinct()) if zone is None else [zone.pk]
+    if zone is not None:
+        zone_ids = [zone.pk]
+    else:  # the zones of the scope (a small table), not a DISTINCT over the households
+        zones = scope.filter(WorkZone.objects.all())
+        zone_ids = list((zones.filter(town=town) if town is not None else zones).values_list("id", flat=True))
     policies = policies_by_zone(zone_ids)
     totals = households.aggregate(
         households=Count("id"), overdue=Count("id", filter=overdue_q(on=on)),

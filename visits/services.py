@@ -50,6 +50,17 @@ def _color_label(color: str) -> str:
     return COLOR_LABELS.get(color, color)
 
 
+def _remind(where_sql: str, params: dict) -> int:
+    """A due date moved into its window: add the reminder now (the daily job only looks at newly entered dates)."""
+    from .reminders import reminders_ensure
+
+    return reminders_ensure(where_sql=where_sql, params=params)
+
+
+def _remind_household(household_id: int) -> int:
+    return _remind("h.id = %(household)s", {"household": household_id})
+
+
 # --- policies ------------------------------------------------------------------------------
 
 POLICY_INTERVAL_FIELDS = [f"{c}_days" for c in COLORS]
@@ -145,7 +156,15 @@ def visit_policy_save(*, town: Town | None = None, zone: WorkZone | None = None,
     policy.updated_by = user
     policy.save()
     _replan(town_id=town_id, zone_id=zone_id, before=before.intervals, after={c: policy.interval(c) for c in COLORS})
+    _remind_governed(town_id=town_id, zone_id=zone_id)
     return policy
+
+
+def _remind_governed(*, town_id: int, zone_id: int | None) -> int:
+    if zone_id is not None:
+        return _remind("h.zone_id = %(zone)s", {"zone": zone_id})
+    overridden = list(VisitPolicy.objects.filter(town_id=town_id, zone__isnull=False).values_list("zone_id", flat=True))
+    return _remind("h.town_id = %(town)s AND h.zone_id <> ALL(%(overridden)s)", {"town": town_id, "overridden": overridden})
 
 
 @transaction.atomic
@@ -156,7 +175,9 @@ def visit_policy_delete(*, policy: VisitPolicy) -> int:
     town_id, zone_id = policy.town_id, policy.zone_id
     policy.delete()
     after = selectors.policy_for(town_id=town_id, zone_id=zone_id).intervals
-    return _replan(town_id=town_id, zone_id=zone_id, before=before, after=after)
+    moved = _replan(town_id=town_id, zone_id=zone_id, before=before, after=after)
+    _remind_governed(town_id=town_id, zone_id=zone_id)
+    return moved
 
 
 def household_initial_due(household: Household, *, on: datetime.date | None = None) -> datetime.date:
@@ -165,16 +186,24 @@ def household_initial_due(household: Household, *, on: datetime.date | None = No
     return (on or selectors.today()) + _days(policy.intervals.get(household.color, policy.intervals["green"]))
 
 
+def household_remind(*, household: Household) -> int:
+    """Add the household's reminder if its due date is within the window (a no-op otherwise)."""
+    return _remind_household(household.pk)
+
+
 def households_plan_missing() -> int:
     """Give every household without a due date one (registration date + interval), set-based."""
     interval = _interval_sql("h")
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {HOUSEHOLD_TABLE} h SET next_visit_due = "
-            f"(h.created_at AT TIME ZONE %s)::date + {interval} WHERE h.next_visit_due IS NULL",
+            f"(h.created_at AT TIME ZONE %s)::date + {interval} WHERE h.next_visit_due IS NULL RETURNING h.id",
             [timezone.get_current_timezone_name()],
         )
-        return cursor.rowcount
+        ids = [row[0] for row in cursor.fetchall()]
+    if ids:
+        _remind("h.id = ANY(%(ids)s)", {"ids": ids})
+    return len(ids)
 
 
 def _interval_sql(alias: str) -> str:
@@ -225,6 +254,7 @@ def color_change(*, household: Household, to_color: str, reason: str = "", user=
 
     new_due = due_after_color_change(household, from_color=from_color, to_color=to_color, due=household.next_visit_due)
     Household.objects.filter(pk=household.pk).update(color=to_color, next_visit_due=new_due, updated_at=timezone.now())
+    _remind_household(household.pk)
     return ColorChange.objects.create(
         household=household, from_color=from_color, to_color=to_color, reason=reason, source=source,
         changed_by=user, next_visit_due=new_due,
@@ -250,6 +280,7 @@ def color_change_record_edit(*, household: Household, from_color: str, due: date
     new_due = due_after_color_change(household, from_color=from_color, to_color=household.color, due=due)
     Household.objects.filter(pk=household.pk).update(next_visit_due=new_due)
     household.next_visit_due = new_due
+    _remind_household(household.pk)
     return ColorChange.objects.create(
         household=household, from_color=from_color, to_color=household.color, source=ColorChangeSource.HOUSEHOLD_EDIT,
         reason="修改户信息时变更（未经“调整颜色”填写原因）", next_visit_due=new_due,
@@ -358,6 +389,7 @@ def visit_log(*, household: Household, author, visited_on: datetime.date, method
     new_due = _advance_due(household, visited_on)
     if new_due != household.next_visit_due:
         Household.objects.filter(pk=household.pk).update(next_visit_due=new_due, updated_at=timezone.now())
+        _remind_household(household.pk)
     return visit
 
 
@@ -434,3 +466,4 @@ def _replan_after_correction(household: Household) -> None:
     Household.objects.filter(pk=household.pk).update(
         next_visit_due=last.visited_on + _days(interval), updated_at=timezone.now()
     )
+    _remind_household(household.pk)

@@ -1,6 +1,7 @@
 """Keep the visit plan whole when households are written by other apps.
 
-- a new household gets its first due date (its color's interval after registration);
+- a new household gets its first due date (its color's interval after registration), and its reminder
+  when that date is already within the reminder window;
 - a color changed by a plain household edit (not through ``visits.services.color_change``)
   still leaves a history row and re-plans the due date, so nothing changes silently.
 """
@@ -28,10 +29,14 @@ def household_plan(sender, instance: Household, raw=False, update_fields=None, *
 
 @receiver(post_save, sender=Household, dispatch_uid="visits.household_color_history")
 def household_color_history(sender, instance: Household, created=False, raw=False, **kwargs):
+    from . import services
+
+    if created and not raw:
+        services.household_remind(household=instance)  # e.g. a new red household is due within the week
+        return
     before = getattr(instance, "_visits_before", None)
     instance._visits_before = None
-    if raw or created or before is None or before[0] == instance.color:
+    if raw or before is None or before[0] == instance.color:
         return
-    from . import services
 
     services.color_change_record_edit(household=instance, from_color=before[0], due=before[1])

@@ -22,9 +22,9 @@ RETRY = {
 
 
 @shared_task(**RETRY)
-def send_visit_reminders(on: str | None = None) -> dict:
-    """The daily job: reminders, members' digests, escalation ladder."""
-    return reminders.reminder_job_run(on=datetime.date.fromisoformat(on) if on else None)
+def send_visit_reminders(on: str | None = None, full: bool = False) -> dict:
+    """The daily job: reminders, escalation ladder, members' digests (full=True: also re-check every household)."""
+    return reminders.reminder_job_run(on=datetime.date.fromisoformat(on) if on else None, full=full)
 
 
 @shared_task(**RETRY)

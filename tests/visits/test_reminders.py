@@ -31,11 +31,14 @@ def _escalations(user):
 
 def test_one_reminder_per_household_and_due_date_and_one_digest_per_member_per_day(world, clock):
     extra = f.HouseholdFactory(grid=world.grid, color="red", head_name="陈八")  # unlinked: its grid worker is reminded
-    stats = _run(clock)
-    assert stats["reminders"] == 2  # the two red households (due in 7 days); the rest are due later
-    assert stats["digests"] == 2
+    # red households are due within the week from the day they are registered: reminded at once, addressed to
+    # the first contact of that moment (周四 was linked to 张党员 just after registering: its grid worker)
     assert set(Reminder.objects.values_list("household_id", "recipient_id")) == {
-        (world.red.pk, world.member_user.pk), (extra.pk, world.worker_user.pk)}
+        (world.red.pk, world.worker_user.pk), (extra.pk, world.worker_user.pk)}
+    stats = _run(clock)
+    assert (stats["reminders"], stats["digests"]) == (0, 2)  # nothing else is due this week
+    # the digest goes to whoever is responsible now: 周四 to 张党员, 陈八 (unlinked) to the grid worker
+    assert Notification.objects.get(user=world.worker_user, kind="visit_reminder").body == "您有 1 户待走访"
     digest = Notification.objects.get(user=world.member_user, kind="visit_reminder")
     assert digest.body == "您有 1 户待走访"
     assert digest.link == "/visits/my/"
@@ -50,6 +53,23 @@ def test_one_reminder_per_household_and_due_date_and_one_digest_per_member_per_d
     assert stats["reminders"] == 1  # orange; red keeps its reminder for the same due date
     body = Notification.objects.filter(user=world.member_user, kind="visit_reminder").order_by("-id").first().body
     assert body == "您有 2 户待走访，其中 1 户已逾期"
+    assert Reminder.objects.count() == 3
+
+
+def test_a_backlog_is_reminded_and_escalated_in_the_first_run(world, clock):
+    """Households long overdue when first reminded get every step they passed at once, each notified once."""
+    from villages.models import Household
+
+    Reminder.objects.all().delete()
+    Household.objects.filter(pk=world.orange.pk).update(next_visit_due=clock.today - D(days=40))
+    stats = _run(clock)
+    assert stats["reminders"] == 2  # red (in its window) and the long-overdue orange
+    orange = Reminder.objects.get(household=world.orange)
+    assert all([orange.escalated_grid_at, orange.escalated_zone_at, orange.escalated_town_at])
+    assert stats["escalations"] == {"grid": 1, "zone": 1, "town": 1}
+    assert _run(clock)["escalations"] == {"grid": 0, "zone": 0, "town": 0}
+    clock.advance(days=1)
+    assert _run(clock)["escalations"] == {"grid": 0, "zone": 0, "town": 0}
 
 
 def test_the_ladder_notifies_each_step_once_at_its_day(world, clock):
@@ -64,8 +84,10 @@ def test_the_ladder_notifies_each_step_once_at_its_day(world, clock):
     assert _escalations(world.town_user) == {"town": [day[38]]}
     assert _escalations(world.member_user) == {}
     assert _escalations(world.other_zone_user) == {}
-    # the member was reminded once a day, every day something was due
-    assert Notification.objects.filter(user=world.member_user, kind="visit_reminder").count() == 41
+    # the member is told on the days a household enters its window or falls overdue (not every day)
+    digest_days = sorted(n.dedupe_key.split(":")[1] for n in
+                         Notification.objects.filter(user=world.member_user, kind="visit_reminder"))
+    assert digest_days == [day[n].isoformat() for n in (0, 7, 8, 15, 23, 31)]
     red = Reminder.objects.get(household=world.red)
     assert all([red.escalated_grid_at, red.escalated_zone_at, red.escalated_town_at])
     zone_note = Notification.objects.get(user=world.zone_user, dedupe_key__startswith=f"visit-escalation:zone:{day[15]}")
@@ -99,9 +121,9 @@ def test_attempts_are_capped_for_an_unfinished_day(world, clock, settings):
     settings.VISIT_REMINDER_MAX_ATTEMPTS = 2
     ReminderRun.objects.create(run_on=clock.today, attempts=2)
     assert _run(clock)["skipped"] == "attempts_exhausted"
-    assert not Reminder.objects.exists()
+    assert not Notification.objects.exists()
     ReminderRun.objects.filter(run_on=clock.today).update(attempts=1)
-    assert _run(clock)["reminders"] == 1
+    assert _run(clock)["digests"] == 1
     run = ReminderRun.objects.get(run_on=clock.today)
     assert run.finished_at is not None and run.attempts == 2
 
@@ -136,6 +158,6 @@ def test_the_sweeper_reruns_a_dead_day_but_not_a_live_or_finished_one(world, clo
         assert reminders.reminder_sweep()["action"] == "running"
         cursor.execute("SELECT pg_advisory_unlock(%s)", [reminders.JOB_LOCK_KEY])
     result = reminders.reminder_sweep()
-    assert result["action"] == "rerun" and result["result"]["reminders"] == 1
+    assert result["action"] == "rerun" and result["result"]["digests"] == 1
     assert reminders.reminder_sweep()["action"] == "none"
     assert Reminder.objects.count() == 1
