@@ -135,3 +135,14 @@ def protect_phone(value: str) -> dict[str, str]:
     """Field values for a phone: ciphertext, hash and mask."""
     value = normalize_phone(value)
     return {"encrypted": encrypt(value), "hash": keyed_hash(value), "masked": mask_phone(value)}
+
+
+class ProtectedPhoneMixin:
+    """For models with phone_encrypted / phone_hash / phone_masked columns."""
+
+    def set_phone(self, raw: str) -> None:
+        protected = protect_phone(raw)
+        self.phone_encrypted, self.phone_hash, self.phone_masked = protected["encrypted"], protected["hash"], protected["masked"]
+
+    def reveal_phone(self) -> str:
+        return decrypt(self.phone_encrypted)

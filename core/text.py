@@ -12,3 +12,13 @@ def pinyin_key(name: str) -> str:
     full = lazy_pinyin(name, errors="ignore")
     initials = "".join(p[0] for p in full if p)
     return f"{initials} {''.join(full)}".lower()
+
+
+class PinyinKeyMixin:
+    """Keeps `name_pinyin` in step with the model's name field (`pinyin_source`) on save."""
+
+    pinyin_source = "name"
+
+    def save(self, *args, **kwargs):
+        self.name_pinyin = pinyin_key(getattr(self, self.pinyin_source))
+        super().save(*args, **kwargs)

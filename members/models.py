@@ -5,7 +5,7 @@ from django.db.models import Q
 
 from accounts.scoping import VILLAGE_UP, ZONE_UP, ScopeSpec
 from core import pii
-from core.text import pinyin_key
+from core.text import PinyinKeyMixin
 
 LINK_MIN = 10
 LINK_MAX = 20
@@ -65,7 +65,7 @@ class Duty(models.TextChoices):
 
 
 @pghistory.track(exclude=["name_pinyin"])
-class PartyMember(models.Model):
+class PartyMember(PinyinKeyMixin, pii.ProtectedPhoneMixin, models.Model):
     """党员。身份证号与电话加密保存，列表只显示脱敏形式。"""
 
     branch = models.ForeignKey(PartyBranch, on_delete=models.PROTECT, related_name="members", verbose_name="所在党组织")
@@ -103,10 +103,6 @@ class PartyMember(models.Model):
     def __str__(self):
         return self.name
 
-    def save(self, *args, **kwargs):
-        self.name_pinyin = pinyin_key(self.name)
-        super().save(*args, **kwargs)
-
     def set_id_number(self, raw: str) -> None:
         value = pii.normalize_id_number(raw)
         self.id_number_encrypted = pii.encrypt(value)
@@ -114,10 +110,6 @@ class PartyMember(models.Model):
         self.id_number_masked = pii.mask_id_number(value)
         self.birth_date = pii.birth_date_from_id(value)
         self.gender = pii.gender_from_id(value)
-
-    def set_phone(self, raw: str) -> None:
-        protected = pii.protect_phone(raw)
-        self.phone_encrypted, self.phone_hash, self.phone_masked = protected["encrypted"], protected["hash"], protected["masked"]
 
     def reveal(self) -> dict[str, str]:
         return {"id_number": pii.decrypt(self.id_number_encrypted), "phone": pii.decrypt(self.phone_encrypted)}

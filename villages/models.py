@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from accounts.scoping import VILLAGE_UP, ZONE_UP, ScopeSpec
 from core import pii
-from core.text import pinyin_key
+from core.text import PinyinKeyMixin
 
 
 class VillageKind(models.TextChoices):
@@ -15,7 +15,7 @@ class VillageKind(models.TextChoices):
 
 
 @pghistory.track()
-class Village(models.Model):
+class Village(PinyinKeyMixin, models.Model):
     """行政村或社区。"""
 
     zone = models.ForeignKey("zones.WorkZone", on_delete=models.PROTECT, related_name="villages", verbose_name="工作区")
@@ -33,10 +33,6 @@ class Village(models.Model):
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        self.name_pinyin = pinyin_key(self.name)
-        super().save(*args, **kwargs)
 
 
 class CadreRole(models.TextChoices):
@@ -70,7 +66,7 @@ class VillageCadre(models.Model):
 
 
 @pghistory.track()
-class NaturalVillage(models.Model):
+class NaturalVillage(PinyinKeyMixin, models.Model):
     """自然村。"""
 
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="natural_villages", verbose_name="村/社区")
@@ -90,10 +86,6 @@ class NaturalVillage(models.Model):
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        self.name_pinyin = pinyin_key(self.name)
-        super().save(*args, **kwargs)
 
 
 @pghistory.track()
@@ -147,8 +139,10 @@ class CircumstanceTag(models.TextChoices):
 
 
 @pghistory.track(exclude=["name_pinyin"])
-class Household(models.Model):
+class Household(PinyinKeyMixin, pii.ProtectedPhoneMixin, models.Model):
     """户：四色走访的对象。"""
+
+    pinyin_source = "head_name"
 
     grid = models.ForeignKey(MicroGrid, on_delete=models.PROTECT, related_name="households", verbose_name="微网格")
     # Denormalised ancestors (kept by the services) so that scope filters and
@@ -193,17 +187,6 @@ class Household(models.Model):
 
     def __str__(self):
         return f"{self.head_name}户"
-
-    def save(self, *args, **kwargs):
-        self.name_pinyin = pinyin_key(self.head_name)
-        super().save(*args, **kwargs)
-
-    def set_phone(self, raw: str) -> None:
-        protected = pii.protect_phone(raw)
-        self.phone_encrypted, self.phone_hash, self.phone_masked = protected["encrypted"], protected["hash"], protected["masked"]
-
-    def reveal_phone(self) -> str:
-        return pii.decrypt(self.phone_encrypted)
 
     def place_in(self, grid: MicroGrid) -> None:
         """Set the grid and its denormalised ancestors."""

@@ -5,11 +5,11 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.scoping import ADMIN_ONLY, ZONE_UP, ScopeSpec
-from core.text import pinyin_key
+from core.text import PinyinKeyMixin
 
 
 @pghistory.track()
-class Town(models.Model):
+class Town(PinyinKeyMixin, models.Model):
     """街道/镇。"""
 
     name = models.CharField("名称", max_length=50, unique=True)
@@ -26,13 +26,9 @@ class Town(models.Model):
     def __str__(self):
         return self.name
 
-    def save(self, *args, **kwargs):
-        self.name_pinyin = pinyin_key(self.name)
-        super().save(*args, **kwargs)
-
 
 @pghistory.track()
-class WorkZone(models.Model):
+class WorkZone(PinyinKeyMixin, models.Model):
     """党建工作区：街道(镇)与村之间的一级。"""
 
     town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="zones", verbose_name="街道(镇)")
@@ -50,10 +46,6 @@ class WorkZone(models.Model):
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        self.name_pinyin = pinyin_key(self.name)
-        super().save(*args, **kwargs)
 
 
 class OfficeKind(models.TextChoices):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.scoping import VILLAGE_UP, ScopeSpec
 from core import pii
-from core.text import pinyin_key
+from core.text import PinyinKeyMixin
 
 class CaseSource(models.TextChoices):
     GRID = "grid", "网格/走访"
@@ -171,7 +171,7 @@ class PartyRole(models.TextChoices):
 
 
 @pghistory.track(exclude=["name_pinyin"])
-class DisputeParty(models.Model):
+class DisputeParty(PinyinKeyMixin, pii.ProtectedPhoneMixin, models.Model):
     """纠纷当事人。电话、身份证号加密保存，列表只显示脱敏形式。"""
 
     case = models.ForeignKey(DisputeCase, on_delete=models.CASCADE, related_name="parties", verbose_name="案件")
@@ -199,14 +199,6 @@ class DisputeParty(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.get_role_display()}）"
-
-    def save(self, *args, **kwargs):
-        self.name_pinyin = pinyin_key(self.name)
-        super().save(*args, **kwargs)
-
-    def set_phone(self, raw: str) -> None:
-        protected = pii.protect_phone(raw)
-        self.phone_encrypted, self.phone_hash, self.phone_masked = protected["encrypted"], protected["hash"], protected["masked"]
 
     def set_id_number(self, raw: str) -> None:
         if not (raw or "").strip():
