@@ -11,6 +11,7 @@ from accounts.scoping import VILLAGE_UP, ScopeSpec
 from core import pii
 from core.text import PinyinKeyMixin
 
+
 class CaseSource(models.TextChoices):
     GRID = "grid", "网格/走访"
     HOTLINE = "hotline", "12345热线"
