@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from villages.models import Household
 
 from .models import LINK_MAX, HouseholdLink, MemberStatus, PartyBranch, PartyMember
+from .signals import household_links_changed
 
 
 def _apply_pii(member: PartyMember, *, id_number: str | None, phone: str | None) -> None:
@@ -73,6 +74,12 @@ def _lock_member(member_id: int) -> PartyMember:
     return PartyMember.objects.select_for_update().get(pk=member_id)
 
 
+def _links_changed(household_ids: list[int]) -> None:
+    """Links changed by a queryset update (no model signals): tell the apps that follow links."""
+    if household_ids:
+        household_links_changed.send(sender=HouseholdLink, household_ids=list(household_ids))
+
+
 @transaction.atomic
 def household_link_create(*, member: PartyMember, household: Household) -> HouseholdLink:
     """Link a household to a member: one member per household, at most 20 households per member."""
@@ -86,9 +93,10 @@ def household_link_create(*, member: PartyMember, household: Household) -> House
         raise ValidationError({"member": f"党员{member.name}已联系{count}户，每名党员最多联系{LINK_MAX}户。"})
     try:
         with transaction.atomic():
-            return HouseholdLink.objects.create(member=member, household=household)
+            link = HouseholdLink.objects.create(member=member, household=household)
     except IntegrityError as exc:  # a concurrent link of the same household won the race
         raise ValidationError({"household": f"{household.head_name}户已有联户党员，一户只能由一名党员联系。"}) from exc
+    return link
 
 
 @transaction.atomic
@@ -153,5 +161,6 @@ def member_leave(*, member: PartyMember, left_on: datetime.date, apply: bool,
         for target_id, household_ids in by_target.items():
             HouseholdLink.objects.filter(household_id__in=household_ids).update(member_id=target_id)
         PartyMember.objects.filter(pk=member.pk).update(left_on=left_on)
+        _links_changed([step["household"] for step in plan])
         result["applied"] = True
         return result

@@ -1,5 +1,6 @@
 import pghistory
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import BrinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -250,17 +251,35 @@ class EscalationStep(models.TextChoices):
 
 
 class Reminder(models.Model):
-    """走访提醒：每户每个到期日一条（唯一），逾期后按阶梯逐级上报，每级只通知一次。"""
+    """走访提醒：每户每个到期日一条（唯一），逾期后按阶梯逐级上报，每级只通知一次。
 
-    household = models.ForeignKey("villages.Household", on_delete=models.CASCADE, related_name="reminders", verbose_name="户")
+    A reminder is *open* while its due date is the household's current one (``closed_on`` empty): the visit
+    services close it when they move the due date, and re-address it when the household's first contact
+    changes, so the daily digest counts open reminders by recipient without re-deriving who is responsible
+    for every household. ``next_step_on`` is the day the next escalation step falls due, so each day's
+    ladder reads only the reminders that reach a step that day.
+
+    High-volume derived rows (one per household and due date, 700,000 in one backlog run): the foreign keys
+    are kept by Django (cascade/set null) but not as database constraints, whose deferred per-row checks
+    cost more than the insert itself (see BENCHMARKS.md); their single-column indexes are covered by the
+    composite ones below.
+    """
+
+    household = models.ForeignKey(
+        "villages.Household", on_delete=models.CASCADE, related_name="reminders", verbose_name="户",
+        db_constraint=False, db_index=False,
+    )
     due_on = models.DateField("应走访日期")
     recipient = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="visit_reminders",
-        verbose_name="提醒对象", help_text="写入提醒时该户的首要联系人（联户党员，无则网格员）",
+        verbose_name="提醒对象", help_text="该户当前的首要联系人（联户党员，无则网格员）；联户变更时随之更新",
+        db_constraint=False, db_index=False,
     )
     color = models.CharField("颜色", max_length=10, choices=HouseholdColor.choices)
     created_on = models.DateField("提醒日期")
     created_at = models.DateTimeField("创建时间", db_default=Now())
+    closed_on = models.DateField("结束日期", null=True, blank=True, help_text="到期日被走访或调整改变的日期；为空表示仍待走访")
+    next_step_on = models.DateField("下一级上报日期", null=True, blank=True)
     escalated_grid_at = models.DateTimeField("告知网格员时间", null=True, blank=True)
     escalated_zone_at = models.DateTimeField("上报工作区时间", null=True, blank=True)
     escalated_town_at = models.DateTimeField("上报街道时间", null=True, blank=True)
@@ -280,7 +299,10 @@ class Reminder(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "-due_on"], name="reminder_recipient_recent"),
-            models.Index(fields=["created_at"], name="reminder_created_at"),
+            models.Index(fields=["recipient"], include=["due_on"], condition=Q(closed_on__isnull=True),
+                         name="reminder_open_by_recipient"),
+            models.Index(fields=["next_step_on"], condition=Q(next_step_on__isnull=False), name="reminder_next_step"),
+            BrinIndex(fields=["created_at"], name="reminder_created_at_brin"),
         ]
 
     def __str__(self):

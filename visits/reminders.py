@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from accounts.models import RoleAssignment
 from members.models import HouseholdLink, PartyMember
+from notifications.models import Notification
 from notifications.services import notify_select
 from villages.models import Household, MicroGrid
 
@@ -52,6 +53,7 @@ R = Reminder._meta.db_table
 RA = RoleAssignment._meta.db_table
 S = HouseholdVisitState._meta.db_table
 C = CoverageSnapshot._meta.db_table
+NOTIFICATIONS = Notification._meta.db_table
 
 POLICY_JOIN = (
     f"LEFT JOIN {P} zp ON zp.zone_id = h.zone_id "
@@ -101,7 +103,26 @@ ZONE_DAYS = (
 )
 TOWN_DAYS = _policy("escalate_town_days", DEFAULT_ESCALATION["escalate_town_days"])
 STEP_DAYS = {"grid": GRID_DAYS, "zone": ZONE_DAYS, "town": TOWN_DAYS}
-NEW = "visits_job_new"  # this run's new reminders (temporary table, dropped at commit)
+STEPS = tuple(STEP_DAYS)
+SRC = "visits_job_src"  # this run's candidate reminders (temporary table, dropped at commit)
+
+
+def _passed_sql(step: str, due: str = "h.next_visit_due") -> str:
+    """The household (``h``, with the policy join) is past `step` today: ``due < today − days``."""
+    return f"({due} < %(today)s - {STEP_DAYS[step]})"
+
+
+def _next_step_sql(done: dict[str, str], due: str = "h.next_visit_due", days: dict[str, str] = STEP_DAYS) -> str:
+    """The day the first step not yet done falls due (``due + days + 1``), NULL once all are done."""
+    whens = " ".join(f"WHEN NOT ({done[step]}) THEN {due} + {days[step]} + 1" for step in STEPS)
+    return f"(CASE {whens} END)"
+
+
+def _job_session(cursor) -> None:
+    """Settings for the job's few large statements (transaction-local): hash joins and aggregates over
+    hundreds of thousands of rows stay in memory, and no JIT compilation for statements that run once."""
+    cursor.execute("SET LOCAL work_mem = '128MB'")
+    cursor.execute("SET LOCAL jit = off")
 
 
 def reminders_create(*, on: datetime.date, last: datetime.date | None) -> int:
@@ -109,97 +130,137 @@ def reminders_create(*, on: datetime.date, last: datetime.date | None) -> int:
 
     Without a previous finished run (``last``) every household in its window is considered; otherwise only
     those that entered it since (the services add the reminder themselves when they move a due date into
-    the window). A household already past an escalation step when first reminded has that step marked at
-    once (and notified by ``escalations_run`` from this run's new rows), so a backlog is not updated row
-    by row afterwards.
+    the window). A household already past escalation steps when first reminded has them marked at once,
+    and ``escalations_run`` notifies them from this run's candidates (``SRC``), so a backlog is written once.
     """
     max_remind = _bound("remind_days_before", DEFAULT_REMIND_DAYS_BEFORE, max)
     where = _in_window_sql(max_remind)
     if last is not None:
         where += " AND " + _band_sql(_bound("remind_days_before", DEFAULT_REMIND_DAYS_BEFORE, min))
-    flags = ", ".join(
-        f"CASE WHEN h.next_visit_due < %(today)s - {days} THEN now() END" for days in STEP_DAYS.values()
-    )
+    passed = {step: _passed_sql(step) for step in STEPS}
+    params = {"today": on, "last": last}
     with connection.cursor() as cursor:
+        _job_session(cursor)
         cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {NEW} (household_id bigint, due_on date, recipient_id bigint, "
-            "color varchar(10), grid boolean, zone boolean, town boolean) ON COMMIT DROP"
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {SRC} (household_id bigint, due_on date, recipient_id bigint, "
+            "color varchar(10), grid_id bigint, zone_id bigint, town_id bigint, grid boolean, zone boolean, "
+            "town boolean, next_step_on date) ON COMMIT DROP"
         )
-        cursor.execute(f"TRUNCATE {NEW}")  # inside an enclosing transaction (tests) it outlives one run
+        cursor.execute(f"TRUNCATE {SRC}")  # inside an enclosing transaction (tests) it outlives one run
         cursor.execute(
-            f"WITH ins AS (INSERT INTO {R} (household_id, due_on, recipient_id, color, created_on, "
+            f"INSERT INTO {SRC} SELECT h.id, h.next_visit_due, {RECIPIENT}, h.color, h.grid_id, h.zone_id, h.town_id, "
+            f"{passed['grid']}, {passed['zone']}, {passed['town']}, {_next_step_sql(passed)} "
+            f"{RECIPIENT_FROM} {POLICY_JOIN} WHERE {where} AND NOT EXISTS "
+            f"(SELECT 1 FROM {R} r WHERE r.household_id = h.id AND r.due_on = h.next_visit_due)",
+            params,
+        )
+        candidates = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {R} (household_id, due_on, recipient_id, color, created_on, next_step_on, "
             "escalated_grid_at, escalated_zone_at, escalated_town_at) "
-            f"SELECT h.id, h.next_visit_due, {RECIPIENT}, h.color, %(today)s, {flags} "
-            f"{RECIPIENT_FROM} {POLICY_JOIN} WHERE {where} "
-            "ON CONFLICT (household_id, due_on) DO NOTHING "
-            "RETURNING household_id, due_on, recipient_id, color, escalated_grid_at IS NOT NULL, "
-            "escalated_zone_at IS NOT NULL, escalated_town_at IS NOT NULL) "
-            f"INSERT INTO {NEW} SELECT * FROM ins",
-            {"today": on, "last": last},
+            "SELECT household_id, due_on, recipient_id, color, %(today)s, next_step_on, "
+            "CASE WHEN grid THEN now() END, CASE WHEN zone THEN now() END, CASE WHEN town THEN now() END "
+            f"FROM {SRC} ON CONFLICT (household_id, due_on) DO NOTHING",
+            params,
         )
-        return cursor.rowcount
+        created = cursor.rowcount
+        if created != candidates:
+            # a service added some of these reminders between the two statements: theirs are not marked, so
+            # they are not ours to notify (the ladder takes them from their next_step_on)
+            cursor.execute(
+                f"DELETE FROM {SRC} s USING {R} r WHERE r.household_id = s.household_id AND r.due_on = s.due_on "
+                "AND ((s.grid AND r.escalated_grid_at IS NULL) OR (s.zone AND r.escalated_zone_at IS NULL) "
+                "OR (s.town AND r.escalated_town_at IS NULL))"
+            )
+        return created
 
 
-def reminders_ensure(*, where_sql: str, params: dict) -> int:
-    """Add the missing reminder of households (``where_sql`` on ``h``) whose due date a service just moved
-    into their window, so the daily job only has to look at the dates that entered it since its last run."""
+def reminders_sync(*, where_sql: str, params: dict, add: bool = True) -> int:
+    """Bring the reminders of some households (``where_sql`` on ``h``) up to date after a service changed them.
+
+    1. close the open reminders whose due date is no longer the household's (a visit, a re-plan);
+    2. re-address the open ones to the household's current first contact, and re-date their next escalation
+       step (a color or policy change moves it);
+    3. add the reminder of a due date now within the window (the daily job only looks at the dates that
+       entered it since its last run).
+    Returns the number of reminders added (with ``add=False``, the number closed or re-dated/re-addressed).
+    """
     max_remind = _bound("remind_days_before", DEFAULT_REMIND_DAYS_BEFORE, max)
+    params = {**params, "today": selectors.today()}
+    done = {step: f"r.escalated_{step}_at IS NOT NULL" for step in STEPS}
+    next_step = _next_step_sql(done, due="r.due_on")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {R} (household_id, due_on, recipient_id, color, created_on) "
-            f"SELECT h.id, h.next_visit_due, {RECIPIENT}, h.color, %(today)s "
+            f"UPDATE {R} r SET closed_on = %(today)s, next_step_on = NULL FROM {H} h "
+            f"WHERE r.household_id = h.id AND r.closed_on IS NULL AND r.due_on IS DISTINCT FROM h.next_visit_due "
+            f"AND ({where_sql})",
+            params,
+        )
+        changed = cursor.rowcount
+        cursor.execute(
+            f"UPDATE {R} r SET recipient_id = {RECIPIENT}, next_step_on = {next_step} "
+            f"{RECIPIENT_FROM} {POLICY_JOIN} WHERE r.household_id = h.id AND r.due_on = h.next_visit_due "
+            f"AND r.closed_on IS NULL AND ({where_sql}) "
+            f"AND (r.recipient_id IS DISTINCT FROM {RECIPIENT} OR r.next_step_on IS DISTINCT FROM {next_step})",
+            params,
+        )
+        changed += cursor.rowcount
+        if not add:
+            return changed
+        none_done = {step: "false" for step in STEPS}
+        cursor.execute(
+            f"INSERT INTO {R} (household_id, due_on, recipient_id, color, created_on, next_step_on) "
+            f"SELECT h.id, h.next_visit_due, {RECIPIENT}, h.color, %(today)s, {_next_step_sql(none_done)} "
             f"{RECIPIENT_FROM} {POLICY_JOIN} WHERE ({where_sql}) AND {_in_window_sql(max_remind)} "
             "ON CONFLICT (household_id, due_on) DO NOTHING",
-            {**params, "today": selectors.today()},
+            params,
         )
         return cursor.rowcount
 
 
 def digests_send(*, on: datetime.date, last: datetime.date | None, last_finished_at=None) -> int:
-    """The ladder's first step, the member: one notification a day for each person a household is (now) assigned to
-    whose reminder was created since the last run, or who fell overdue since then; it counts all their households due.
+    """The ladder's first step, the member: one notification a day for each person with a reminder created since
+    the last run or a household that fell overdue since then; it counts all their open reminders.
 
-    The person is the household's current first contact (its linked member's account, else its grid worker), so a
-    link made after the reminder was written still reaches the right member. Everything is driven by indexes from
-    the few households that changed: those reminded since the last run and those that fell overdue since.
+    Open reminders carry the household's current first contact (the services keep it), so this reads only the
+    reminders: the few changed since the last run, then the open ones of those people by index.
     """
-    overdue = selectors.OVERDUE_SQL
-    new_since = "" if last_finished_at is None else "WHERE created_at > %(finished)s"
-    overdue_since = "" if last is None else "h.next_visit_due >= %(last)s AND "
     max_remind = _bound("remind_days_before", DEFAULT_REMIND_DAYS_BEFORE, max)
-    in_window = _in_window_sql(max_remind)
-    fresh = (  # two index-driven parts (an OR of both would scan every household)
-        f"SELECT {RECIPIENT} AS user_id {RECIPIENT_FROM} "
-        f"JOIN (SELECT DISTINCT household_id FROM {R} {new_since}) n ON n.household_id = h.id "
-        f"UNION SELECT {RECIPIENT} {RECIPIENT_FROM} WHERE {overdue_since}{overdue}"
-    )
-    with_sql = (
-        f"WITH fresh AS ({fresh}), "
-        "mine AS ("
-        f"  SELECT m.user_id AS rcpt, h.next_visit_due FROM {M} m JOIN {L} l ON l.member_id = m.id "
-        f"  JOIN {H} h ON h.id = l.household_id {POLICY_JOIN} "
-        f"  WHERE m.user_id IN (SELECT user_id FROM fresh) AND m.left_on IS NULL AND {in_window} "
-        "  UNION ALL "
-        f"  SELECT g.worker_user_id, h.next_visit_due FROM {G} g JOIN {H} h ON h.grid_id = g.id {POLICY_JOIN} "
-        f"  LEFT JOIN {L} l ON l.household_id = h.id LEFT JOIN {M} m ON m.id = l.member_id AND m.left_on IS NULL "
-        f"  WHERE g.worker_user_id IN (SELECT user_id FROM fresh) AND m.user_id IS NULL AND {in_window})"
-    )
-    count_overdue = "count(*) FILTER (WHERE mine.next_visit_due < %(today)s)"
+    params = {"today": on, "day": on.isoformat(), "last": last, "finished": last_finished_at}
+    open_in_window = f"r.closed_on IS NULL AND r.due_on <= %(today)s + {int(max_remind)}"
+    if last_finished_at is None:  # first run: everyone with an open reminder
+        with_sql = f"WITH mine AS (SELECT r.recipient_id AS rcpt, r.due_on FROM {R} r WHERE {open_in_window} " \
+                   "AND r.recipient_id IS NOT NULL)"
+    else:
+        overdue_since = "" if last is None else "AND h.next_visit_due >= %(last)s "
+        with_sql = (
+            "WITH fresh AS ("
+            f"  SELECT r.recipient_id FROM {R} r WHERE r.created_at > %(finished)s AND r.closed_on IS NULL "
+            "  UNION "
+            f"  SELECT r.recipient_id FROM {H} h JOIN {R} r ON r.household_id = h.id AND r.due_on = h.next_visit_due "
+            f"  WHERE {selectors.OVERDUE_SQL} {overdue_since}AND r.closed_on IS NULL), "
+            f"mine AS (SELECT r.recipient_id AS rcpt, r.due_on FROM {R} r "
+            f"  WHERE r.recipient_id IN (SELECT recipient_id FROM fresh) AND {open_in_window})"
+        )
+    count_overdue = "count(*) FILTER (WHERE mine.due_on < %(today)s)"
     select = (
         "SELECT mine.rcpt, 'visit_reminder', '走访提醒', "
         f"'您有 ' || count(*) || ' 户待走访' || CASE WHEN {count_overdue} > 0 "
         f"THEN '，其中 ' || {count_overdue} || ' 户已逾期' ELSE '' END, "
         "'/visits/my/', 'visit-reminder:' || %(day)s FROM mine GROUP BY mine.rcpt"
     )
-    params = {"today": on, "day": on.isoformat(), "last": last, "finished": last_finished_at}
+    with connection.cursor() as cursor:
+        _job_session(cursor)
     return len(notify_select(with_sql=with_sql, select_sql=select, params=params))
 
 
 RECIPIENTS = {
-    "grid": f"SELECT g.worker_user_id AS user_id, esc.color FROM esc JOIN {G} g ON g.id = esc.grid_id "
-            "WHERE g.worker_user_id IS NOT NULL",
-    "zone": f"SELECT ra.user_id, esc.color FROM esc JOIN {RA} ra ON ra.zone_id = esc.zone_id AND ra.role = 'zone_committee'",
-    "town": f"SELECT ra.user_id, esc.color FROM esc JOIN {RA} ra ON ra.town_id = esc.town_id AND ra.role = 'town_staff'",
+    "grid": f"SELECT 'grid' AS step, g.worker_user_id AS user_id, esc.color FROM esc JOIN {G} g ON g.id = esc.grid_id "
+            "WHERE esc.step = 'grid' AND g.worker_user_id IS NOT NULL",
+    "zone": f"SELECT 'zone', ra.user_id, esc.color FROM esc JOIN {RA} ra ON ra.zone_id = esc.zone_id "
+            "AND ra.role = 'zone_committee' WHERE esc.step = 'zone'",
+    "town": f"SELECT 'town', ra.user_id, esc.color FROM esc JOIN {RA} ra ON ra.town_id = esc.town_id "
+            "AND ra.role = 'town_staff' WHERE esc.step = 'town'",
 }
 RED_FIRST = "count(*) FILTER (WHERE rcpt.color = 'red')"
 STEP_MESSAGES = {
@@ -215,36 +276,65 @@ STEP_MESSAGES = {
 }
 
 
-def _escalate(*, step: str, on: datetime.date, token: str) -> int:
-    """Escalate to `step` every open reminder that has passed its day and was not escalated there yet, and notify
-    the step's recipients in the same statement (so each step notifies once). Two sources: older reminders,
-    flagged now by an UPDATE, and this run's new reminders, flagged as they were inserted."""
-    flag = f"escalated_{step}_at"
-    min_days = {"grid": _bound("escalate_grid_days", DEFAULT_ESCALATION["escalate_grid_days"], min),
-                "zone": _bound("escalate_zone_red_days", DEFAULT_ESCALATION["escalate_zone_red_days"], min),
-                "town": _bound("escalate_town_days", DEFAULT_ESCALATION["escalate_town_days"], min)}[step]
-    with_sql = (
-        f"WITH flagged AS (UPDATE {R} r SET {flag} = now() FROM {H} h {POLICY_JOIN} "
-        f"WHERE r.household_id = h.id AND r.due_on = h.next_visit_due AND r.{flag} IS NULL "
-        f"AND h.next_visit_due < %(today)s - {STEP_DAYS[step]} AND h.next_visit_due < %(today)s - {int(min_days)} "
-        f"RETURNING h.grid_id, h.zone_id, h.town_id, h.color), "
-        f"esc AS (SELECT * FROM flagged UNION ALL SELECT h.grid_id, h.zone_id, h.town_id, n.color FROM {NEW} n "
-        f"JOIN {H} h ON h.id = n.household_id WHERE n.{step})"
-    )
-    title, body, link = STEP_MESSAGES[step]
-    select = (
-        f"SELECT rcpt.user_id, 'visit_escalation', '{title}', {body}, {link}, "
-        f"'visit-escalation:{step}:' || %(day)s || ':' || %(token)s "
-        f"FROM ({RECIPIENTS[step]}) rcpt GROUP BY rcpt.user_id"
-    )
-    return len(notify_select(with_sql=with_sql, select_sql=select,
-                             params={"today": on, "day": on.isoformat(), "token": token}))
+def _case(values: dict[str, str]) -> str:
+    return "CASE rcpt.step " + " ".join(f"WHEN '{step}' THEN {value}" for step, value in values.items()) + " END"
 
 
 def escalations_run(*, on: datetime.date) -> dict:
-    """The escalation ladder past the member: grid worker, zone committee (red households sooner), town staff."""
+    """The ladder past the member: grid worker, zone committee (red households sooner), town staff; each step once.
+
+    One statement: the reminders whose next step falls due by today (``next_step_on``, by index) are checked
+    against the household's current due date, color and policy, marked for every step they passed and re-dated
+    to their next one (or closed, if the household's due date moved without a service noticing); those steps
+    and the ones this run's new reminders were created past are notified, one message per person and step.
+    """
     token = uuid.uuid4().hex[:12]
-    return {step: _escalate(step=step, on=on, token=token) for step in ("grid", "zone", "town")}
+    passed = {step: f"(r.escalated_{step}_at IS NULL AND {_passed_sql(step, due='r.due_on')})" for step in STEPS}
+    done = {step: f"(d.was_{step} OR d.{step})" for step in STEPS}
+    # the days of each step as computed for this household in `dec`, carried into the UPDATE
+    next_step = _next_step_sql(done, due="d.due_on", days={step: f"d.{step}_days" for step in STEPS})
+    with_sql = (
+        "WITH dec AS ("
+        f"  SELECT r.id, r.due_on, h.grid_id, h.zone_id, h.town_id, h.color, h.next_visit_due = r.due_on AS open, "
+        + ", ".join(f"r.escalated_{s}_at IS NOT NULL AS was_{s}, {passed[s]} AS {s}, {STEP_DAYS[s]} AS {s}_days"
+                    for s in STEPS)
+        + f"  FROM {R} r JOIN {H} h ON h.id = r.household_id {POLICY_JOIN} "
+        "  WHERE r.next_step_on <= %(today)s AND r.closed_on IS NULL), "
+        f"upd AS (UPDATE {R} r SET "
+        + ", ".join(f"escalated_{s}_at = CASE WHEN d.open AND d.{s} THEN now() ELSE r.escalated_{s}_at END"
+                    for s in STEPS)
+        + f", next_step_on = CASE WHEN d.open THEN {next_step} END, "
+        "closed_on = CASE WHEN d.open THEN NULL ELSE %(today)s END "
+        "FROM dec d WHERE r.id = d.id RETURNING r.id), "
+        "esc AS ("
+        + " UNION ALL ".join(f"SELECT '{s}' AS step, grid_id, zone_id, town_id, color FROM dec WHERE open AND {s}"
+                             for s in STEPS)
+        + " UNION ALL "
+        + " UNION ALL ".join(f"SELECT '{s}', grid_id, zone_id, town_id, color FROM {SRC} WHERE {s}" for s in STEPS)
+        + ")"
+    )
+    titles = {s: f"'{m[0]}'" for s, m in STEP_MESSAGES.items()}
+    bodies = {s: m[1] for s, m in STEP_MESSAGES.items()}
+    links = {s: m[2] for s, m in STEP_MESSAGES.items()}
+    select = (
+        f"SELECT rcpt.user_id, 'visit_escalation', {_case(titles)}, {_case(bodies)}, {_case(links)}, "
+        "'visit-escalation:' || rcpt.step || ':' || %(day)s || ':' || %(token)s "
+        f"FROM ({' UNION ALL '.join(RECIPIENTS.values())}) rcpt GROUP BY rcpt.step, rcpt.user_id"
+    )
+    with connection.cursor() as cursor:
+        _job_session(cursor)
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {SRC} (household_id bigint, due_on date, "
+                       "recipient_id bigint, color varchar(10), grid_id bigint, zone_id bigint, town_id bigint, "
+                       "grid boolean, zone boolean, town boolean, next_step_on date) ON COMMIT DROP")
+    ids = notify_select(with_sql=with_sql, select_sql=select,
+                        params={"today": on, "day": on.isoformat(), "token": token})
+    counts = dict.fromkeys(STEPS, 0)
+    if ids:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT split_part(dedupe_key, ':', 2), count(*) FROM {NOTIFICATIONS} "
+                           "WHERE id = ANY(%s) GROUP BY 1", [ids])
+            counts.update(dict(cursor.fetchall()))
+    return counts
 
 
 @contextlib.contextmanager
@@ -301,8 +391,11 @@ def reminder_job_run(*, on: datetime.date | None = None, full: bool = False) -> 
         with job_lock(), transaction.atomic():
             last, finished_at = last_finished_run(on)
             stats["since"] = last.isoformat() if last else None
+            steps = [("planned", services.households_plan_missing)]
+            if full:  # weekly drift repair: every open reminder's state and addressee, whatever wrote the households
+                steps.append(("repaired", lambda: reminders_sync(where_sql="true", params={}, add=False)))
             for name, step in (
-                ("planned", services.households_plan_missing),
+                *steps,
                 ("reminders", lambda: reminders_create(on=on, last=None if full else last)),
                 ("escalations", lambda: escalations_run(on=on)),
                 ("digests", lambda: digests_send(on=on, last=last, last_finished_at=finished_at)),

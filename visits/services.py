@@ -51,14 +51,23 @@ def _color_label(color: str) -> str:
 
 
 def _remind(where_sql: str, params: dict) -> int:
-    """A due date moved into its window: add the reminder now (the daily job only looks at newly entered dates)."""
-    from .reminders import reminders_ensure
+    """A due date (or color, or policy) changed: close the reminders of the old date, re-date the open one's next
+    escalation step, add the reminder of a new date within its window (the daily job only looks at dates that
+    entered it since its last run)."""
+    from .reminders import reminders_sync
 
-    return reminders_ensure(where_sql=where_sql, params=params)
+    return reminders_sync(where_sql=where_sql, params=params)
 
 
 def _remind_household(household_id: int) -> int:
     return _remind("h.id = %(household)s", {"household": household_id})
+
+
+def reminders_readdress(*, household_ids: list[int] | None = None, grid_id: int | None = None) -> int:
+    """Households whose first contact changed (link, grid, grid worker): their open reminders follow."""
+    if household_ids is not None:
+        return _remind("h.id = ANY(%(households)s)", {"households": list(household_ids)})
+    return _remind("h.grid_id = %(grid)s", {"grid": grid_id})
 
 
 # --- policies ------------------------------------------------------------------------------

@@ -32,9 +32,9 @@ def _escalations(user):
 def test_one_reminder_per_household_and_due_date_and_one_digest_per_member_per_day(world, clock):
     extra = f.HouseholdFactory(grid=world.grid, color="red", head_name="陈八")  # unlinked: its grid worker is reminded
     # red households are due within the week from the day they are registered: reminded at once, addressed to
-    # the first contact of that moment (周四 was linked to 张党员 just after registering: its grid worker)
+    # the first contact (周四 was reminded to its grid worker on registering, then linked to 张党员: it followed)
     assert set(Reminder.objects.values_list("household_id", "recipient_id")) == {
-        (world.red.pk, world.worker_user.pk), (extra.pk, world.worker_user.pk)}
+        (world.red.pk, world.member_user.pk), (extra.pk, world.worker_user.pk)}
     stats = _run(clock)
     assert (stats["reminders"], stats["digests"]) == (0, 2)  # nothing else is due this week
     # the digest goes to whoever is responsible now: 周四 to 张党员, 陈八 (unlinked) to the grid worker
