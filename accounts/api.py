@@ -5,6 +5,7 @@ from rest_framework.authentication import BasicAuthentication, SessionAuthentica
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .auth import TokenAuthentication
 from .permissions import AuthenticatedOnly
 from .scoping import user_scope
 
@@ -84,6 +85,7 @@ class LoginView(knox_views.LoginView):
 class LogoutView(knox_views.LogoutView):
     """撤销当前令牌。"""
 
+    authentication_classes = [TokenAuthentication]
     permission_classes = [AuthenticatedOnly]
 
     @extend_schema(summary="撤销当前令牌", request=None, responses={204: None})
@@ -94,6 +96,7 @@ class LogoutView(knox_views.LogoutView):
 class LogoutAllView(knox_views.LogoutAllView):
     """撤销本人的全部令牌。"""
 
+    authentication_classes = [TokenAuthentication]
     permission_classes = [AuthenticatedOnly]
 
     @extend_schema(summary="撤销全部令牌", request=None, responses={204: None})

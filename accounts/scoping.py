@@ -118,29 +118,61 @@ def spec_of(model) -> ScopeSpec:
     return spec
 
 
-def _grant_for(assignment) -> Grant:
-    role = assignment.role
-    if assignment.grid_id:
-        grid = assignment.grid
+# What a grant needs from one role assignment, as lookups from RoleAssignment: the node it hangs on
+# and that node's ancestors. One row of these per assignment (see `grants_from_rows`); the token
+# authentication reads the same columns in its own query (accounts.auth).
+SCOPE_COLUMNS = (
+    "role",
+    "town_id",
+    "zone_id",
+    "zone__town_id",
+    "village_id",
+    "village__zone_id",
+    "village__zone__town_id",
+    "grid_id",
+    "grid__natural_village_id",
+    "grid__village_id",
+    "grid__village__zone_id",
+    "grid__village__zone__town_id",
+)
+
+
+def _grant_for(row) -> Grant:
+    (role, town, zone, zone_town, village, village_zone, village_town,
+     grid, grid_natural_village, grid_village, grid_zone, grid_town) = row
+    if grid:
         chain = {
-            "grid": grid.id,
-            "natural_village": grid.natural_village_id,
-            "village": grid.village_id,
-            "zone": grid.village.zone_id,
-            "town": grid.village.zone.town_id,
+            "grid": grid,
+            "natural_village": grid_natural_village,
+            "village": grid_village,
+            "zone": grid_zone,
+            "town": grid_town,
         }
         return Grant(role, "grid", chain)
-    if assignment.village_id:
-        v = assignment.village
-        return Grant(role, "village", {"village": v.id, "zone": v.zone_id, "town": v.zone.town_id})
-    if assignment.zone_id:
-        z = assignment.zone
-        return Grant(role, "zone", {"zone": z.id, "town": z.town_id})
-    if assignment.town_id:
-        return Grant(role, "town", {"town": assignment.town_id})
+    if village:
+        return Grant(role, "village", {"village": village, "zone": village_zone, "town": village_town})
+    if zone:
+        return Grant(role, "zone", {"zone": zone, "town": zone_town})
+    if town:
+        return Grant(role, "town", {"town": town})
     if role == GRID_MEMBER:  # linked households only, no grid
         return Grant(role, "grid", {"grid": None})
     return Grant(role, None, {})
+
+
+def scope_from_rows(user, rows) -> UserScope:
+    """The scope of `user` from their role assignments, one `SCOPE_COLUMNS` tuple each (a row whose
+    role is None stands for no assignment, as a LEFT JOIN gives it), cached on the user object.
+
+    The user object lives for one request (session and token authentication load it per request),
+    so the scope is never reused across requests: a changed role counts from the next request on.
+    """
+    grants = [_grant_for(row) for row in rows if row[0] is not None]
+    if user.is_superuser and not any(g.level is None and g.role == DISTRICT_ADMIN for g in grants):
+        grants.append(Grant(DISTRICT_ADMIN, None, {}))
+    scope = UserScope(user.pk, grants)
+    user._zones_scope = scope
+    return scope
 
 
 def user_scope(user) -> UserScope:
@@ -152,12 +184,4 @@ def user_scope(user) -> UserScope:
         return cached
     from .models import RoleAssignment
 
-    assignments = RoleAssignment.objects.filter(user=user).select_related(
-        "zone", "village__zone", "grid__village__zone"
-    )
-    grants = [_grant_for(a) for a in assignments]
-    if user.is_superuser and not any(g.level is None and g.role == DISTRICT_ADMIN for g in grants):
-        grants.append(Grant(DISTRICT_ADMIN, None, {}))
-    scope = UserScope(user.pk, grants)
-    user._zones_scope = scope
-    return scope
+    return scope_from_rows(user, RoleAssignment.objects.filter(user=user).values_list(*SCOPE_COLUMNS))

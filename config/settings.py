@@ -127,7 +127,7 @@ CSRF_COOKIE_HTTPONLY = False  # the Vue pages read it to send X-CSRFToken
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "knox.auth.TokenAuthentication",
+        "accounts.auth.TokenAuthentication",  # knox tokens, one query per request
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.ScopedAccess"],
     "DEFAULT_FILTER_BACKENDS": [
