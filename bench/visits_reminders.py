@@ -29,68 +29,94 @@ FROM villages_household h JOIN villages_microgrid g ON g.id = h.grid_id
 LEFT JOIN members_householdlink l ON l.household_id = h.id
 LEFT JOIN members_partymember m ON m.id = l.member_id AND m.left_on IS NULL
 """
-FLOOR_NEW = ("CREATE TEMPORARY TABLE floor_new (household_id bigint, due_on date, recipient_id bigint, color varchar(10), "
-             "grid boolean, zone boolean, town boolean) ON COMMIT DROP")
 ZONE_DAYS = "(CASE WHEN h.color = 'red' THEN 7 ELSE 14 END)"
-FLOOR_REMINDERS = """
-WITH ins AS (
-  INSERT INTO visits_reminder (household_id, due_on, recipient_id, color, created_on,
-                               escalated_grid_at, escalated_zone_at, escalated_town_at)
-  SELECT h.id, h.next_visit_due, COALESCE(m.user_id, g.worker_user_id), h.color, %(today)s,
-         CASE WHEN h.next_visit_due < %(today)s - 3 THEN now() END,
-         CASE WHEN h.next_visit_due < %(today)s - """ + ZONE_DAYS + """ THEN now() END,
-         CASE WHEN h.next_visit_due < %(today)s - 30 THEN now() END
-  """ + RECIPIENT_FROM + """
-  WHERE h.next_visit_due <= %(today)s + 7 {band}
-  ON CONFLICT (household_id, due_on) DO NOTHING
-  RETURNING household_id, due_on, recipient_id, color, escalated_grid_at IS NOT NULL,
-            escalated_zone_at IS NOT NULL, escalated_town_at IS NOT NULL)
-INSERT INTO floor_new SELECT * FROM ins
+FLOOR_SESSION = ("SET LOCAL work_mem = '128MB'", "SET LOCAL jit = off", "SET LOCAL max_parallel_workers_per_gather = 0")
+FLOOR_SRC_TABLE = ("CREATE TEMPORARY TABLE floor_src (household_id bigint, due_on date, recipient_id bigint, "
+                   "color varchar(10), grid_id bigint, zone_id bigint, town_id bigint, grid boolean, zone boolean, "
+                   "town boolean, next_step_on date) ON COMMIT DROP")
+FLOOR_SRC = """
+INSERT INTO floor_src
+SELECT h.id, h.next_visit_due, COALESCE(m.user_id, g.worker_user_id), h.color, h.grid_id, h.zone_id, h.town_id,
+       h.next_visit_due < %(today)s - 3, h.next_visit_due < %(today)s - """ + ZONE_DAYS + """,
+       h.next_visit_due < %(today)s - 30,
+       CASE WHEN NOT h.next_visit_due < %(today)s - 3 THEN h.next_visit_due + 4
+            WHEN NOT h.next_visit_due < %(today)s - """ + ZONE_DAYS + """ THEN h.next_visit_due + """ + ZONE_DAYS + """ + 1
+            WHEN NOT h.next_visit_due < %(today)s - 30 THEN h.next_visit_due + 31 END
+""" + RECIPIENT_FROM + """
+WHERE h.next_visit_due <= %(today)s + 7 {band}
+  AND NOT EXISTS (SELECT 1 FROM visits_reminder r WHERE r.household_id = h.id AND r.due_on = h.next_visit_due)
 """
-FLOOR_ESCALATION = """
-WITH flagged AS (
-  UPDATE visits_reminder r SET escalated_{step}_at = now() FROM villages_household h
-  WHERE r.household_id = h.id AND r.due_on = h.next_visit_due AND r.escalated_{step}_at IS NULL
-    AND h.next_visit_due < %(today)s - {days}
-  RETURNING h.grid_id, h.zone_id, h.town_id, h.color),
-esc AS (SELECT * FROM flagged UNION ALL SELECT h.grid_id, h.zone_id, h.town_id, n.color
-        FROM floor_new n JOIN villages_household h ON h.id = n.household_id WHERE n.{step})
+FLOOR_REMINDERS = """
+INSERT INTO visits_reminder (household_id, due_on, recipient_id, color, created_on, next_step_on,
+                             escalated_grid_at, escalated_zone_at, escalated_town_at)
+SELECT household_id, due_on, recipient_id, color, %(today)s, next_step_on,
+       CASE WHEN grid THEN now() END, CASE WHEN zone THEN now() END, CASE WHEN town THEN now() END
+FROM floor_src ON CONFLICT (household_id, due_on) DO NOTHING
+"""
+FLOOR_ESCALATIONS = """
+WITH dec AS (
+  SELECT r.id, r.due_on, h.grid_id, h.zone_id, h.town_id, h.color, h.next_visit_due = r.due_on AS open,
+         r.escalated_grid_at IS NOT NULL AS was_grid, r.escalated_zone_at IS NOT NULL AS was_zone,
+         r.escalated_town_at IS NOT NULL AS was_town,
+         r.escalated_grid_at IS NULL AND r.due_on < %(today)s - 3 AS grid,
+         r.escalated_zone_at IS NULL AND r.due_on < %(today)s - """ + ZONE_DAYS + """ AS zone,
+         r.escalated_town_at IS NULL AND r.due_on < %(today)s - 30 AS town, """ + ZONE_DAYS + """ AS zone_days
+  FROM visits_reminder r JOIN villages_household h ON h.id = r.household_id
+  WHERE r.next_step_on <= %(today)s AND r.closed_on IS NULL),
+upd AS (
+  UPDATE visits_reminder r SET
+    escalated_grid_at = CASE WHEN d.open AND d.grid THEN now() ELSE r.escalated_grid_at END,
+    escalated_zone_at = CASE WHEN d.open AND d.zone THEN now() ELSE r.escalated_zone_at END,
+    escalated_town_at = CASE WHEN d.open AND d.town THEN now() ELSE r.escalated_town_at END,
+    next_step_on = CASE WHEN NOT d.open THEN NULL WHEN NOT (d.was_grid OR d.grid) THEN d.due_on + 4
+                        WHEN NOT (d.was_zone OR d.zone) THEN d.due_on + d.zone_days + 1
+                        WHEN NOT (d.was_town OR d.town) THEN d.due_on + 31 END,
+    closed_on = CASE WHEN d.open THEN NULL ELSE %(today)s END
+  FROM dec d WHERE r.id = d.id),
+esc AS (
+  SELECT 'grid' AS step, grid_id, zone_id, town_id, color FROM dec WHERE open AND grid
+  UNION ALL SELECT 'zone', grid_id, zone_id, town_id, color FROM dec WHERE open AND zone
+  UNION ALL SELECT 'town', grid_id, zone_id, town_id, color FROM dec WHERE open AND town
+  UNION ALL SELECT 'grid', grid_id, zone_id, town_id, color FROM floor_src WHERE grid
+  UNION ALL SELECT 'zone', grid_id, zone_id, town_id, color FROM floor_src WHERE zone
+  UNION ALL SELECT 'town', grid_id, zone_id, town_id, color FROM floor_src WHERE town)
 INSERT INTO notifications_notification (user_id, kind, title, body, link, dedupe_key, status, sent_at)
 SELECT rc.user_id, 'visit_escalation', '逾期', '红色 ' || count(*) FILTER (WHERE rc.color = 'red') || ' 户、共 ' || count(*) || ' 户',
-       '/visits/dashboard/', 'visit-escalation:{step}:' || %(day)s || ':floor', 'sent', now()
-FROM ({recipients}) rc GROUP BY rc.user_id
+       '/visits/dashboard/', 'visit-escalation:' || rc.step || ':' || %(day)s || ':floor', 'sent', now()
+FROM (SELECT 'grid' AS step, g.worker_user_id AS user_id, esc.color FROM esc JOIN villages_microgrid g ON g.id = esc.grid_id
+      WHERE esc.step = 'grid' AND g.worker_user_id IS NOT NULL
+      UNION ALL SELECT 'zone', ra.user_id, esc.color FROM esc JOIN accounts_roleassignment ra ON ra.zone_id = esc.zone_id
+      AND ra.role = 'zone_committee' WHERE esc.step = 'zone'
+      UNION ALL SELECT 'town', ra.user_id, esc.color FROM esc JOIN accounts_roleassignment ra ON ra.town_id = esc.town_id
+      AND ra.role = 'town_staff' WHERE esc.step = 'town') rc
+GROUP BY rc.step, rc.user_id
 ON CONFLICT (user_id, dedupe_key) DO NOTHING
 """
-FLOOR_STEPS = [
-    ("grid", "3", "SELECT g.worker_user_id AS user_id, esc.color FROM esc JOIN villages_microgrid g ON g.id = esc.grid_id "
-                  "WHERE g.worker_user_id IS NOT NULL"),
-    ("zone", ZONE_DAYS, "SELECT ra.user_id, esc.color FROM esc JOIN accounts_roleassignment ra ON ra.zone_id = esc.zone_id "
-                        "AND ra.role = 'zone_committee'"),
-    ("town", "30", "SELECT ra.user_id, esc.color FROM esc JOIN accounts_roleassignment ra ON ra.town_id = esc.town_id "
-                   "AND ra.role = 'town_staff'"),
-]
+FLOOR_DIGEST_INSERT = """
+INSERT INTO notifications_notification (user_id, kind, title, body, link, dedupe_key, status, sent_at)
+SELECT rcpt, 'visit_reminder', '走访提醒', '您有 ' || due || ' 户待走访，其中 ' || overdue || ' 户已逾期',
+       '/visits/my/', 'visit-reminder:' || %(day)s, 'sent', now()
+FROM mine
+ON CONFLICT (user_id, dedupe_key) DO NOTHING
+"""
+FLOOR_DIGESTS_FIRST = """
+WITH mine AS (SELECT r.recipient_id AS rcpt, count(*) AS due, count(*) FILTER (WHERE r.due_on < %(today)s) AS overdue
+              FROM visits_reminder r WHERE r.closed_on IS NULL AND r.due_on <= %(today)s + 7 AND r.recipient_id IS NOT NULL
+              GROUP BY r.recipient_id)
+""" + FLOOR_DIGEST_INSERT
 FLOOR_DIGESTS = """
 WITH fresh AS (
-  SELECT COALESCE(m.user_id, g.worker_user_id) AS user_id """ + RECIPIENT_FROM + """
-  JOIN (SELECT DISTINCT household_id FROM visits_reminder {new_since}) n ON n.household_id = h.id
-  UNION SELECT COALESCE(m.user_id, g.worker_user_id) """ + RECIPIENT_FROM + """
-  WHERE {overdue_since} h.next_visit_due < %(today)s),
+  SELECT r.recipient_id FROM visits_reminder r WHERE r.created_at > %(finished)s AND r.closed_on IS NULL
+  UNION
+  SELECT r.recipient_id FROM villages_household h
+  JOIN visits_reminder r ON r.household_id = h.id AND r.due_on = h.next_visit_due
+  WHERE h.next_visit_due < %(today)s {overdue_since} AND r.closed_on IS NULL),
 mine AS (
-  SELECT m.user_id AS rcpt, h.next_visit_due FROM members_partymember m JOIN members_householdlink l ON l.member_id = m.id
-  JOIN villages_household h ON h.id = l.household_id
-  WHERE m.user_id IN (SELECT user_id FROM fresh) AND m.left_on IS NULL AND h.next_visit_due <= %(today)s + 7
-  UNION ALL
-  SELECT g.worker_user_id, h.next_visit_due FROM villages_microgrid g JOIN villages_household h ON h.grid_id = g.id
-  LEFT JOIN members_householdlink l ON l.household_id = h.id
-  LEFT JOIN members_partymember m ON m.id = l.member_id AND m.left_on IS NULL
-  WHERE g.worker_user_id IN (SELECT user_id FROM fresh) AND m.user_id IS NULL AND h.next_visit_due <= %(today)s + 7)
-INSERT INTO notifications_notification (user_id, kind, title, body, link, dedupe_key, status, sent_at)
-SELECT rcpt, 'visit_reminder', '走访提醒',
-       '您有 ' || count(*) || ' 户待走访，其中 ' || count(*) FILTER (WHERE next_visit_due < %(today)s) || ' 户已逾期',
-       '/visits/my/', 'visit-reminder:' || %(day)s, 'sent', now()
-FROM mine GROUP BY rcpt
-ON CONFLICT (user_id, dedupe_key) DO NOTHING
-"""
+  SELECT f.recipient_id AS rcpt, c.due, c.overdue FROM fresh f CROSS JOIN LATERAL
+    (SELECT count(*) AS due, count(*) FILTER (WHERE r.due_on < %(today)s) AS overdue FROM visits_reminder r
+     WHERE r.recipient_id = f.recipient_id AND r.closed_on IS NULL AND r.due_on <= %(today)s + 7) c
+  WHERE f.recipient_id IS NOT NULL AND c.due > 0)
+""" + FLOOR_DIGEST_INSERT
 TABLES = ("visits_reminder", "notifications_notification", "villages_household")
 
 
@@ -98,22 +124,23 @@ def floor(conn, today: datetime.date, *, last=None, finished=None, band=True) ->
     """The raw-SQL floor of one run, same statements as the job with the default policy as constants, committed."""
     params = {"today": today, "day": today.isoformat(), "last": last, "finished": finished}
     band = "" if last is None or not band else "AND h.next_visit_due > %(last)s + 7"
-    new_since = "" if finished is None else "WHERE created_at > %(finished)s"
-    overdue_since = "" if last is None else "h.next_visit_due >= %(last)s AND"
+    overdue_since = "" if last is None else "AND h.next_visit_due >= %(last)s"
     timings, counts = {}, {}
     started = time.perf_counter()
     with conn.cursor() as cursor:
-        cursor.execute(FLOOR_NEW)
+        for statement in FLOOR_SESSION:
+            cursor.execute(statement)
+        cursor.execute(FLOOR_SRC_TABLE)
         t = time.perf_counter()
-        cursor.execute(FLOOR_REMINDERS.format(band=band), params)
+        cursor.execute(FLOOR_SRC.format(band=band), params)
+        cursor.execute(FLOOR_REMINDERS, params)
         counts["reminders"], timings["reminders"] = cursor.rowcount, time.perf_counter() - t
         t = time.perf_counter()
-        for step, days, recipients in FLOOR_STEPS:
-            cursor.execute(FLOOR_ESCALATION.format(step=step, days=days, recipients=recipients), params)
-            counts[f"escalation_{step}"] = cursor.rowcount
-        timings["escalations"] = time.perf_counter() - t
+        cursor.execute(FLOOR_ESCALATIONS, params)
+        counts["escalations"], timings["escalations"] = cursor.rowcount, time.perf_counter() - t
         t = time.perf_counter()
-        cursor.execute(FLOOR_DIGESTS.format(new_since=new_since, overdue_since=overdue_since), params)
+        digests = FLOOR_DIGESTS_FIRST if finished is None else FLOOR_DIGESTS.format(overdue_since=overdue_since)
+        cursor.execute(digests, params)
         counts["digests"], timings["digests"] = cursor.rowcount, time.perf_counter() - t
     conn.commit()  # committed like ours (the WAL flush is part of the work); the caller empties the tables after
     return {"seconds": time.perf_counter() - started, "timings": timings, "counts": counts}

@@ -261,8 +261,9 @@ class Reminder(models.Model):
 
     High-volume derived rows (one per household and due date, 700,000 in one backlog run): the foreign keys
     are kept by Django (cascade/set null) but not as database constraints, whose deferred per-row checks
-    cost more than the insert itself (see BENCHMARKS.md); their single-column indexes are covered by the
-    composite ones below.
+    cost more than the insert itself (see BENCHMARKS.md); the household's index is the unique one's first
+    column, the recipient's is the open reminders' index (people read their open reminders; every other list
+    goes through the household's hierarchy).
     """
 
     household = models.ForeignKey(
@@ -298,7 +299,6 @@ class Reminder(models.Model):
             models.UniqueConstraint(fields=["household", "due_on"], name="reminder_once_per_household_due"),
         ]
         indexes = [
-            models.Index(fields=["recipient", "-due_on"], name="reminder_recipient_recent"),
             models.Index(fields=["recipient"], include=["due_on"], condition=Q(closed_on__isnull=True),
                          name="reminder_open_by_recipient"),
             models.Index(fields=["next_step_on"], condition=Q(next_step_on__isnull=False), name="reminder_next_step"),

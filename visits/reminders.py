@@ -80,20 +80,27 @@ RECIPIENT_FROM = (
 RECIPIENT = "COALESCE(m.user_id, g.worker_user_id)"
 
 
-def _in_window_sql(max_remind: int) -> str:
-    # the first condition is the exact per-policy window; the second is a constant the index on next_visit_due can use
-    return (
-        f"h.next_visit_due <= %(today)s + {_policy('remind_days_before', DEFAULT_REMIND_DAYS_BEFORE)} "
-        f"AND h.next_visit_due <= %(today)s + {int(max_remind)}"
-    )
+def _in_window_sql(max_remind: int, min_remind: int | None = None) -> str:
+    """Due within the policy's reminder window. The constant bound lets the index on next_visit_due drive the
+    query; when every policy has the same window (``min_remind`` equal) it is exact, and the planner's row
+    estimate stays right (an extra COALESCE condition it cannot estimate makes it pick nested loops)."""
+    bound = f"h.next_visit_due <= %(today)s + {int(max_remind)}"
+    if min_remind == max_remind:
+        return bound
+    return f"h.next_visit_due <= %(today)s + {_policy('remind_days_before', DEFAULT_REMIND_DAYS_BEFORE)} AND {bound}"
 
 
-def _band_sql(min_remind: int) -> str:
+def _band_sql(min_remind: int, max_remind: int | None = None) -> str:
     """Households whose due date entered their window since the last finished run (``%(last)s``)."""
-    return (
-        f"h.next_visit_due > %(last)s + {_policy('remind_days_before', DEFAULT_REMIND_DAYS_BEFORE)} "
-        f"AND h.next_visit_due > %(last)s + {int(min_remind)}"
-    )
+    bound = f"h.next_visit_due > %(last)s + {int(min_remind)}"
+    if min_remind == max_remind:
+        return bound
+    return f"h.next_visit_due > %(last)s + {_policy('remind_days_before', DEFAULT_REMIND_DAYS_BEFORE)} AND {bound}"
+
+
+def _window_bounds() -> tuple[int, int]:
+    return (_bound("remind_days_before", DEFAULT_REMIND_DAYS_BEFORE, min),
+            _bound("remind_days_before", DEFAULT_REMIND_DAYS_BEFORE, max))
 
 
 GRID_DAYS = _policy("escalate_grid_days", DEFAULT_ESCALATION["escalate_grid_days"])
@@ -123,6 +130,7 @@ def _job_session(cursor) -> None:
     hundreds of thousands of rows stay in memory, and no JIT compilation for statements that run once."""
     cursor.execute("SET LOCAL work_mem = '128MB'")
     cursor.execute("SET LOCAL jit = off")
+    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")  # the web requests keep the other core
 
 
 def reminders_create(*, on: datetime.date, last: datetime.date | None) -> int:
@@ -133,10 +141,10 @@ def reminders_create(*, on: datetime.date, last: datetime.date | None) -> int:
     the window). A household already past escalation steps when first reminded has them marked at once,
     and ``escalations_run`` notifies them from this run's candidates (``SRC``), so a backlog is written once.
     """
-    max_remind = _bound("remind_days_before", DEFAULT_REMIND_DAYS_BEFORE, max)
-    where = _in_window_sql(max_remind)
+    min_remind, max_remind = _window_bounds()
+    where = _in_window_sql(max_remind, min_remind)
     if last is not None:
-        where += " AND " + _band_sql(_bound("remind_days_before", DEFAULT_REMIND_DAYS_BEFORE, min))
+        where += " AND " + _band_sql(min_remind, max_remind)
     passed = {step: _passed_sql(step) for step in STEPS}
     params = {"today": on, "last": last}
     with connection.cursor() as cursor:
@@ -185,7 +193,7 @@ def reminders_sync(*, where_sql: str, params: dict, add: bool = True) -> int:
        entered it since its last run).
     Returns the number of reminders added (with ``add=False``, the number closed or re-dated/re-addressed).
     """
-    max_remind = _bound("remind_days_before", DEFAULT_REMIND_DAYS_BEFORE, max)
+    min_remind, max_remind = _window_bounds()
     params = {**params, "today": selectors.today()}
     done = {step: f"r.escalated_{step}_at IS NOT NULL" for step in STEPS}
     next_step = _next_step_sql(done, due="r.due_on")
@@ -211,7 +219,7 @@ def reminders_sync(*, where_sql: str, params: dict, add: bool = True) -> int:
         cursor.execute(
             f"INSERT INTO {R} (household_id, due_on, recipient_id, color, created_on, next_step_on) "
             f"SELECT h.id, h.next_visit_due, {RECIPIENT}, h.color, %(today)s, {_next_step_sql(none_done)} "
-            f"{RECIPIENT_FROM} {POLICY_JOIN} WHERE ({where_sql}) AND {_in_window_sql(max_remind)} "
+            f"{RECIPIENT_FROM} {POLICY_JOIN} WHERE ({where_sql}) AND {_in_window_sql(max_remind, min_remind)} "
             "ON CONFLICT (household_id, due_on) DO NOTHING",
             params,
         )
@@ -228,10 +236,11 @@ def digests_send(*, on: datetime.date, last: datetime.date | None, last_finished
     max_remind = _bound("remind_days_before", DEFAULT_REMIND_DAYS_BEFORE, max)
     params = {"today": on, "day": on.isoformat(), "last": last, "finished": last_finished_at}
     open_in_window = f"r.closed_on IS NULL AND r.due_on <= %(today)s + {int(max_remind)}"
+    counts = "count(*) AS due, count(*) FILTER (WHERE r.due_on < %(today)s) AS overdue"
     if last_finished_at is None:  # first run: everyone with an open reminder
-        with_sql = f"WITH mine AS (SELECT r.recipient_id AS rcpt, r.due_on FROM {R} r WHERE {open_in_window} " \
-                   "AND r.recipient_id IS NOT NULL)"
-    else:
+        with_sql = (f"WITH mine AS (SELECT r.recipient_id AS rcpt, {counts} FROM {R} r "
+                    f"WHERE {open_in_window} AND r.recipient_id IS NOT NULL GROUP BY r.recipient_id)")
+    else:  # the few people concerned since the last run, each counted from the open-reminders index
         overdue_since = "" if last is None else "AND h.next_visit_due >= %(last)s "
         with_sql = (
             "WITH fresh AS ("
@@ -239,15 +248,15 @@ def digests_send(*, on: datetime.date, last: datetime.date | None, last_finished
             "  UNION "
             f"  SELECT r.recipient_id FROM {H} h JOIN {R} r ON r.household_id = h.id AND r.due_on = h.next_visit_due "
             f"  WHERE {selectors.OVERDUE_SQL} {overdue_since}AND r.closed_on IS NULL), "
-            f"mine AS (SELECT r.recipient_id AS rcpt, r.due_on FROM {R} r "
-            f"  WHERE r.recipient_id IN (SELECT recipient_id FROM fresh) AND {open_in_window})"
+            f"mine AS (SELECT f.recipient_id AS rcpt, c.due, c.overdue FROM fresh f CROSS JOIN LATERAL "
+            f"  (SELECT {counts} FROM {R} r WHERE r.recipient_id = f.recipient_id AND {open_in_window}) c "
+            "  WHERE f.recipient_id IS NOT NULL AND c.due > 0)"
         )
-    count_overdue = "count(*) FILTER (WHERE mine.due_on < %(today)s)"
     select = (
         "SELECT mine.rcpt, 'visit_reminder', '走访提醒', "
-        f"'您有 ' || count(*) || ' 户待走访' || CASE WHEN {count_overdue} > 0 "
-        f"THEN '，其中 ' || {count_overdue} || ' 户已逾期' ELSE '' END, "
-        "'/visits/my/', 'visit-reminder:' || %(day)s FROM mine GROUP BY mine.rcpt"
+        "'您有 ' || mine.due || ' 户待走访' || CASE WHEN mine.overdue > 0 "
+        "THEN '，其中 ' || mine.overdue || ' 户已逾期' ELSE '' END, "
+        "'/visits/my/', 'visit-reminder:' || %(day)s FROM mine"
     )
     with connection.cursor() as cursor:
         _job_session(cursor)
@@ -389,6 +398,8 @@ def reminder_job_run(*, on: datetime.date | None = None, full: bool = False) -> 
     timings: dict = {}
     try:
         with job_lock(), transaction.atomic():
+            with connection.cursor() as cursor:
+                _job_session(cursor)
             last, finished_at = last_finished_run(on)
             stats["since"] = last.isoformat() if last else None
             steps = [("planned", services.households_plan_missing)]

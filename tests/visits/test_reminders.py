@@ -6,6 +6,7 @@ import psycopg2
 import pytest
 from django.db import connection
 
+from accounts.models import Role
 from notifications.models import Notification
 from tests import factories as f
 from visits import reminders, services
@@ -161,3 +162,72 @@ def test_the_sweeper_reruns_a_dead_day_but_not_a_live_or_finished_one(world, clo
     assert result["action"] == "rerun" and result["result"]["digests"] == 1
     assert reminders.reminder_sweep()["action"] == "none"
     assert Reminder.objects.count() == 1
+
+
+# --- the reminder row follows its household: closed, re-dated, re-addressed ---------------------------------
+
+
+def test_a_visit_closes_the_open_reminder_and_stops_its_ladder(world, clock):
+    clock.advance(days=9)  # red two days overdue
+    _run(clock)
+    reminder = Reminder.objects.get(household=world.red)
+    assert reminder.closed_on is None and reminder.next_step_on == reminder.due_on + D(days=4)  # grid at +3
+    services.visit_log(household=world.red, author=world.member_user, visited_on=clock.today)
+    reminder.refresh_from_db()
+    assert (reminder.closed_on, reminder.next_step_on) == (clock.today, None)
+    assert reminder.escalated_grid_at is None
+
+
+def test_raising_the_color_brings_the_zone_step_forward(world, clock):
+    start = clock.today
+    clock.advance(days=15)  # orange (due day 14) is a day overdue
+    _run(clock)
+    reminder = Reminder.objects.get(household=world.orange)
+    clock.advance(days=3)  # grid step passed (day 18)
+    _run(clock)
+    reminder.refresh_from_db()
+    assert reminder.escalated_grid_at is not None
+    assert reminder.next_step_on == reminder.due_on + D(days=15)  # zone at +14 for orange
+    services.color_change(household=refreshed(world.orange), to_color="red", reason="突发重病", user=world.zone_user)
+    reminder.refresh_from_db()
+    assert reminder.due_on == refreshed(world.orange).next_visit_due  # raising never postpones: still the same date
+    assert reminder.next_step_on == reminder.due_on + D(days=8)  # zone at +7 for red, not +14
+    clock.go_to(reminder.next_step_on)
+    _run(clock)  # (周四, red from the start, reached the zone on day 15)
+    assert _escalations(world.zone_user) == {"zone": [start + D(days=15), clock.today]}
+
+
+def test_open_reminders_follow_the_household_to_its_new_first_contact(world, clock):
+    from members import services as member_services
+    from members.models import HouseholdLink
+    from villages.models import MicroGrid
+
+    other_member = f.PartyMemberFactory(branch=world.member.branch, name="刘党员")
+    other_user = f.make_user(Role.GRID_MEMBER, None, member=other_member, username="liu")
+    assert Reminder.objects.get(household=world.red).recipient == world.member_user
+    member_services.household_link_move(link=HouseholdLink.objects.get(household=world.red), member=other_member)
+    assert Reminder.objects.get(household=world.red).recipient == other_user
+    member_services.household_link_delete(link=HouseholdLink.objects.get(household=world.red))
+    assert Reminder.objects.get(household=world.red).recipient == world.worker_user  # unlinked: its grid worker
+    new_worker = f.make_user(Role.GRID_MEMBER, world.grid, username="worker2")
+    grid = MicroGrid.objects.get(pk=world.grid.pk)
+    grid.worker_user = new_worker
+    grid.save()
+    assert Reminder.objects.get(household=world.red).recipient == new_worker
+    f.HouseholdLinkFactory(member=world.member, household=world.red)
+    member_services.member_leave(member=world.member, left_on=clock.today, apply=True, candidates=[other_member])
+    assert Reminder.objects.get(household=world.red).recipient == other_user
+    # the next digest reaches the new member, counting the household
+    _run(clock)
+    assert Notification.objects.get(user=other_user, kind="visit_reminder").body == "您有 1 户待走访"
+
+
+def test_the_weekly_full_run_repairs_reminders_whatever_wrote_the_households(world, clock):
+    from villages.models import Household
+
+    clock.advance(days=8)
+    _run(clock)
+    Household.objects.filter(pk=world.red.pk).update(next_visit_due=clock.today + D(days=30))  # not through a service
+    stats = reminders.reminder_job_run(on=clock.today, full=True)
+    assert stats["repaired"] == 1
+    assert Reminder.objects.get(household=world.red).closed_on == clock.today

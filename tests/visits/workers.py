@@ -98,12 +98,12 @@ def wait_for(condition, *, timeout: float = 90, interval: float = 0.2, what: str
 
 
 def backends_waiting_on(table: str) -> list[int]:
-    """Backends of the test database blocked on a lock while writing `table`."""
+    """Backends of the test database waiting for a lock on `table` (by the lock itself: the text of a long
+    statement is cut short in pg_stat_activity)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-            "AND wait_event_type = 'Lock' AND query ILIKE %s",
-            [f"%{table}%"],
+            "SELECT DISTINCT pid FROM pg_locks WHERE relation = %s::regclass AND NOT granted AND pid <> pg_backend_pid()",
+            [table],
         )
         return [r[0] for r in cursor.fetchall()]
 

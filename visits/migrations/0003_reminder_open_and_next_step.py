@@ -38,6 +38,10 @@ class Migration(migrations.Migration):
             model_name='reminder',
             name='reminder_created_at',
         ),
+        migrations.RemoveIndex(
+            model_name='reminder',
+            name='reminder_recipient_recent',
+        ),
         migrations.AddField(
             model_name='reminder',
             name='closed_on',
