@@ -1,3 +1,6 @@
+import datetime
+
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as drf_serializers
@@ -130,9 +133,9 @@ class HouseholdViewSet(ScopedViewSet):
             rows = self.get_scoped_queryset().in_bulk(page_ids)
             data = self.get_serializer([rows[pk] for pk in page_ids if pk in rows], many=True).data
         else:
-            lookups, build = plan
+            lookups, build_page = plan
             rows = {row["pk"]: row for row in Household.objects.filter(pk__in=page_ids).values("pk", *lookups)}
-            data = [build(rows[pk]) for pk in page_ids if pk in rows]
+            data = build_page([rows[pk] for pk in page_ids if pk in rows])
         return self.get_paginated_response(data)
 
     def perform_write(self, serializer):
@@ -220,9 +223,11 @@ def _values_plan(serializer_class, model):
     """How to build a serializer's output from one ``values()`` query, or None if a field needs DRF.
 
     Each readable field must be a model column or a forward relation path (``grid.name``,
-    ``link.member_id``), or ``get_<field>_display``; dates and datetimes go through the
-    serializer's own field so the format is identical. Anything else (method fields,
+    ``link.member_id``), or ``get_<field>_display``; dates and datetimes are formatted as the
+    serializer's own field does (see `_datetime_converter`). Anything else (method fields,
     nested serializers, properties) makes the caller fall back to the serializer.
+    Returns ``(lookups, build_page)``: ``build_page(rows)`` turns a page of ``values()`` rows
+    into the serializer's output, key for key.
     """
     if serializer_class in _VALUES_PLANS:
         return _VALUES_PLANS[serializer_class]
@@ -231,19 +236,53 @@ def _values_plan(serializer_class, model):
     for name, field in serializer_class().fields.items():
         if field.write_only:
             continue
-        lookup, convert = _field_lookup(model, field)
+        lookup, converter = _field_lookup(model, field)
         if lookup is None:
             break
         lookups.append(lookup)
-        steps.append((name, lookup, convert))
+        steps.append((name, lookup, converter))
     else:
-        def build(row, steps=tuple(steps)):
-            return {name: (None if row[lookup] is None else convert(row[lookup])) if convert else row[lookup]
-                    for name, lookup, convert in steps}
+        def build_page(rows, steps=tuple(steps)):
+            tz = timezone.get_current_timezone()  # once per page, not once per value as DRF does
+            bound = tuple((name, lookup, converter(tz) if converter else None) for name, lookup, converter in steps)
+            return [
+                {name: (None if row[lookup] is None else convert(row[lookup])) if convert else row[lookup]
+                 for name, lookup, convert in bound}
+                for row in rows
+            ]
 
-        plan = (lookups, build)
+        plan = (lookups, build_page)
     _VALUES_PLANS[serializer_class] = plan
     return plan
+
+
+def _datetime_converter(field):
+    """DRF's ``DateTimeField.to_representation`` for ISO 8601 output, with the current time zone
+    looked up once per page: ``converter(tz)`` gives the function for one page.
+
+    The database gives aware datetimes (USE_TZ); anything else goes through the field itself.
+    """
+    from django.conf import settings
+    from rest_framework.settings import ISO_8601, api_settings
+
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    if not settings.USE_TZ or not isinstance(output_format, str) or output_format.lower() != ISO_8601:
+        return lambda tz: field.to_representation
+    if hasattr(field, "timezone") and field.timezone is None:  # naive output: leave it to the field
+        return lambda tz: field.to_representation
+
+    def converter(tz):
+        target = getattr(field, "timezone", tz)  # the field's own zone when it was given one
+
+        def convert(value):
+            if not isinstance(value, datetime.datetime) or value.utcoffset() is None:
+                return field.to_representation(value)
+            text = value.astimezone(target).isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+        return convert
+
+    return converter
 
 
 def _field_lookup(model, field):
@@ -253,7 +292,7 @@ def _field_lookup(model, field):
     display = re.fullmatch(r"get_(\w+)_display", source or "")
     if display:
         choices = dict(model._meta.get_field(display.group(1)).flatchoices)
-        return display.group(1), lambda value: str(choices.get(value, value))
+        return display.group(1), lambda tz: lambda value: str(choices.get(value, value))
     if not source or source == "*" or not isinstance(field, (*_PASSTHROUGH_FIELDS, drf_serializers.DateField,
                                                              drf_serializers.DateTimeField)):
         return None, None
@@ -269,6 +308,8 @@ def _field_lookup(model, field):
         current = match.related_model if match.is_relation and not by_id else None
     if current is not None and not isinstance(field, drf_serializers.PrimaryKeyRelatedField):
         return None, None  # a relation rendered as something other than its id
-    if isinstance(field, (drf_serializers.DateField, drf_serializers.DateTimeField)):
-        return "__".join(parts), field.to_representation
+    if isinstance(field, drf_serializers.DateTimeField):
+        return "__".join(parts), _datetime_converter(field)
+    if isinstance(field, drf_serializers.DateField):
+        return "__".join(parts), lambda tz: field.to_representation
     return "__".join(parts), None
