@@ -92,18 +92,19 @@ FROM (SELECT 'grid' AS step, g.worker_user_id AS user_id, esc.color FROM esc JOI
 GROUP BY rc.step, rc.user_id
 ON CONFLICT (user_id, dedupe_key) DO NOTHING
 """
+NEXT_STEP = """CASE WHEN r.escalated_grid_at IS NULL THEN r.due_on + 4
+     WHEN r.escalated_zone_at IS NULL THEN r.due_on + """ + ZONE_DAYS + """ + 1
+     WHEN r.escalated_town_at IS NULL THEN r.due_on + 31 END"""
+MOVED = "h.next_visit_due IS DISTINCT FROM r.due_on"
 FLOOR_REPAIR = ("""
-UPDATE visits_reminder r SET closed_on = %(today)s, next_step_on = NULL FROM villages_household h
-WHERE r.household_id = h.id AND r.closed_on IS NULL AND r.due_on IS DISTINCT FROM h.next_visit_due
-""", """
-UPDATE visits_reminder r SET recipient_id = COALESCE(m.user_id, g.worker_user_id), next_step_on = n.next_step_on
+UPDATE visits_reminder r SET closed_on = CASE WHEN """ + MOVED + """ THEN %(today)s END,
+  next_step_on = CASE WHEN """ + MOVED + """ THEN NULL ELSE """ + NEXT_STEP + """ END,
+  recipient_id = CASE WHEN """ + MOVED + """ THEN r.recipient_id ELSE COALESCE(m.user_id, g.worker_user_id) END
 """ + RECIPIENT_FROM + """
-CROSS JOIN LATERAL (SELECT CASE WHEN r.escalated_grid_at IS NULL THEN r.due_on + 4
-                                WHEN r.escalated_zone_at IS NULL THEN r.due_on + """ + ZONE_DAYS + """ + 1
-                                WHEN r.escalated_town_at IS NULL THEN r.due_on + 31 END AS next_step_on) n
-WHERE r.household_id = h.id AND r.due_on = h.next_visit_due AND r.closed_on IS NULL
-  AND (r.recipient_id IS DISTINCT FROM COALESCE(m.user_id, g.worker_user_id) OR r.next_step_on IS DISTINCT FROM n.next_step_on)
-""")
+WHERE r.household_id = h.id AND r.closed_on IS NULL
+  AND (""" + MOVED + """ OR r.recipient_id IS DISTINCT FROM COALESCE(m.user_id, g.worker_user_id)
+       OR r.next_step_on IS DISTINCT FROM """ + NEXT_STEP + """)
+""",)
 FLOOR_DIGEST_INSERT = """
 INSERT INTO notifications_notification (user_id, kind, title, body, link, dedupe_key, status, sent_at)
 SELECT rcpt, 'visit_reminder', '走访提醒', '您有 ' || due || ' 户待走访，其中 ' || overdue || ' 户已逾期',

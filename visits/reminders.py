@@ -204,21 +204,16 @@ def reminders_sync(*, where_sql: str, params: dict, add: bool = True) -> int:
     with connection.cursor() as cursor:
         # before touching any reminder: a running daily job (which updates reminders too) finishes first
         cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [REMINDER_WRITE_KEY])
+        moved = "h.next_visit_due IS DISTINCT FROM r.due_on"
         cursor.execute(
-            f"UPDATE {R} r SET closed_on = %(today)s, next_step_on = NULL FROM {H} h "
-            f"WHERE r.household_id = h.id AND r.closed_on IS NULL AND r.due_on IS DISTINCT FROM h.next_visit_due "
-            f"AND ({where_sql})",
+            f"UPDATE {R} r SET closed_on = CASE WHEN {moved} THEN %(today)s END, "
+            f"next_step_on = CASE WHEN {moved} THEN NULL ELSE {next_step} END, "
+            f"recipient_id = CASE WHEN {moved} THEN r.recipient_id ELSE {RECIPIENT} END "
+            f"{RECIPIENT_FROM} {POLICY_JOIN} WHERE r.household_id = h.id AND r.closed_on IS NULL AND ({where_sql}) "
+            f"AND ({moved} OR r.recipient_id IS DISTINCT FROM {RECIPIENT} OR r.next_step_on IS DISTINCT FROM {next_step})",
             params,
         )
         changed = cursor.rowcount
-        cursor.execute(
-            f"UPDATE {R} r SET recipient_id = {RECIPIENT}, next_step_on = {next_step} "
-            f"{RECIPIENT_FROM} {POLICY_JOIN} WHERE r.household_id = h.id AND r.due_on = h.next_visit_due "
-            f"AND r.closed_on IS NULL AND ({where_sql}) "
-            f"AND (r.recipient_id IS DISTINCT FROM {RECIPIENT} OR r.next_step_on IS DISTINCT FROM {next_step})",
-            params,
-        )
-        changed += cursor.rowcount
         if not add:
             return changed
         none_done = {step: "false" for step in STEPS}
