@@ -11,7 +11,7 @@ across requests), so a revoked token or a deactivated user is refused at once; a
 refused (and deleted) whether or not the daily purge has run; the digest is compared in constant time.
 
 The statement is the SQL of an ORM query, compiled once per process and then executed with the token
-key as its only parameter: compiling it costs more CPU than running it.
+key as its only parameter (`core.sql.CompiledQuery`): compiling it costs more CPU than running it.
 """
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ import binascii
 from hmac import compare_digest
 
 from django.contrib.auth import get_user_model
-from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
@@ -30,9 +29,9 @@ from knox.settings import CONSTANTS, knox_settings
 from knox.signals import token_expired
 from rest_framework import exceptions
 
-from .scoping import SCOPE_COLUMNS, scope_from_rows
+from core.sql import CompiledQuery
 
-_KEY = "\x00token-key\x00"  # stands for the token key while the statement is compiled
+from .scoping import SCOPE_COLUMNS, scope_from_rows
 
 
 class _TokenStatement:
@@ -44,7 +43,7 @@ class _TokenStatement:
         self.token_fields = [f.attname for f in self.token_model._meta.concrete_fields]
         self.user_fields = [f.attname for f in self.user_model._meta.concrete_fields]
         self.digest_index = self.token_fields.index("digest")
-        self._compiled: dict[str, str | None] = {}  # database alias -> SQL (None: run the queryset)
+        self.compiled = CompiledQuery(self.queryset)  # the SQL is built once per process
 
     def queryset(self, key: str):
         return self.token_model.objects.filter(token_key=key).values_list(
@@ -53,23 +52,8 @@ class _TokenStatement:
             *(f"user__assignments__{name}" for name in SCOPE_COLUMNS),
         )
 
-    def sql(self, using: str) -> str | None:
-        if using not in self._compiled:
-            compiler = self.queryset(_KEY).query.get_compiler(using=using)
-            sql, params = compiler.as_sql()
-            converters = compiler.get_converters([col for col, _alias, _ in compiler.select])
-            # The raw rows must be exactly what the queryset would return: no value converted on the way.
-            self._compiled[using] = sql if params == (_KEY,) and not converters else None
-        return self._compiled[using]
-
     def rows(self, key: str) -> list[tuple]:
-        using = self.token_model.objects.db
-        sql = self.sql(using)
-        if sql is None:
-            return list(self.queryset(key))
-        with connections[using].cursor() as cursor:
-            cursor.execute(sql, [key])
-            return cursor.fetchall()
+        return self.compiled.rows(key, using=self.token_model.objects.db)
 
     def build(self, rows: list[tuple]):
         """The AuthToken (with its user, whose scope is set) from the rows of one token."""

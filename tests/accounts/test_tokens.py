@@ -209,7 +209,7 @@ def test_compiled_statement_returns_what_the_queryset_returns(zone):
     _instance, token = AuthToken.objects.create(user=user)
     statement = _TokenStatement()
     key = token[:15]
-    assert statement.sql("default") is not None
+    assert statement.compiled.sql("default", 1) is not None
     assert sorted(statement.rows(key), key=repr) == sorted(statement.queryset(key), key=repr)
     assert statement.rows("no-such-key") == []
 

@@ -50,7 +50,8 @@ class _FixedZoneSerializer(serializers.ModelSerializer):
 
 def test_datetime_fields_with_their_own_zone_or_format():
     household = f.HouseholdFactory()
-    lookups, build_page = _values_plan(_FixedZoneSerializer, Household)
-    row = Household.objects.filter(pk=household.pk).values("pk", *lookups).get()
+    _lookups, page_rows, build_page = _values_plan(_FixedZoneSerializer, Household)
+    row = page_rows([household.pk])[household.pk]
     assert build_page([row]) == [dict(_FixedZoneSerializer(household).data)]
     assert build_page([row])[0]["created_at"].endswith("+09:00")
+    assert page_rows([]) == {}
