@@ -143,6 +143,14 @@ def _job_session(cursor) -> None:
     cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")  # the web requests keep the other core
 
 
+def _src_table(cursor) -> None:
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {SRC} (household_id bigint, due_on date, recipient_id bigint, "
+        "color varchar(10), grid_id bigint, zone_id bigint, town_id bigint, grid boolean, zone boolean, "
+        "town boolean, next_step_on date) ON COMMIT DROP"
+    )
+
+
 def reminders_create(*, on: datetime.date, last: datetime.date | None) -> int:
     """One reminder row per household and due date, for households whose due date entered the window.
 
@@ -161,11 +169,7 @@ def reminders_create(*, on: datetime.date, last: datetime.date | None) -> int:
     with connection.cursor() as cursor:
         _job_session(cursor)
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REMINDER_WRITE_KEY])
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {SRC} (household_id bigint, due_on date, recipient_id bigint, "
-            "color varchar(10), grid_id bigint, zone_id bigint, town_id bigint, grid boolean, zone boolean, "
-            "town boolean, next_step_on date) ON COMMIT DROP"
-        )
+        _src_table(cursor)
         cursor.execute(f"TRUNCATE {SRC}")  # inside an enclosing transaction (tests) it outlives one run
         recipient, source = (RECIPIENT, RECIPIENT_FROM) if last is None else (RECIPIENT_LOOKUP, f"FROM {H} h")
         cursor.execute(
@@ -337,9 +341,7 @@ def escalations_run(*, on: datetime.date) -> dict:
     )
     with connection.cursor() as cursor:
         _job_session(cursor)
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {SRC} (household_id bigint, due_on date, "
-                       "recipient_id bigint, color varchar(10), grid_id bigint, zone_id bigint, town_id bigint, "
-                       "grid boolean, zone boolean, town boolean, next_step_on date) ON COMMIT DROP")
+        _src_table(cursor)  # empty unless reminders_create ran in this transaction
     ids = notify_select(with_sql=with_sql, select_sql=select,
                         params={"today": on, "day": on.isoformat(), "token": token})
     counts = dict.fromkeys(STEPS, 0)
