@@ -93,6 +93,9 @@ if "DATABASE_NAME" in env:  # e.g. a worker started by a test against the test d
     DATABASES["default"]["NAME"] = env("DATABASE_NAME")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# core.sql.CompiledQuery prepares its statements on the server once per connection; turn off behind a
+# connection pooler in transaction mode (pgbouncer pool_mode = transaction).
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
 DATABASES["default"].setdefault("TEST", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

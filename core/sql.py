@@ -5,12 +5,32 @@ page), building and compiling the queryset costs several times what PostgreSQL s
 queryset is still written with the ORM; only its SQL is kept. When the compiled statement could
 differ from what the queryset would run (a parameter not passed through as given, a column that
 needs a Python converter), the queryset is simply run each time.
+
+On PostgreSQL the statement is also prepared on the server, once per database connection
+(``PREPARE``/``EXECUTE``; connections live ``DB_CONN_MAX_AGE`` seconds), so it is planned once rather
+than on every request: planning the token query or a list page's rows costs more than running
+them. Prepared statements belong to a server session, so behind a connection pooler in transaction
+mode (pgbouncer ``pool_mode = transaction``) set ``DB_PREPARED_STATEMENTS=0``.
 """
 from __future__ import annotations
 
+import hashlib
+import re
+import weakref
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import connections
+
+_PLACEHOLDER = re.compile(r"%%|%s")
+# statement names prepared on each server session: {raw DB-API connection: {(backend pid, name), …}}
+_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _numbered(sql: str) -> str:
+    """Django's ``%s`` placeholders (and ``%%`` literals) as PostgreSQL's ``$1, $2, …``."""
+    counter = iter(range(1, 10_000))
+    return _PLACEHOLDER.sub(lambda m: "%" if m.group() == "%%" else f"${next(counter)}", sql)
 
 
 class CompiledQuery:
@@ -37,6 +57,18 @@ class CompiledQuery:
         sql = self.sql(using, len(values))
         if sql is None:
             return list(self.build(*values).using(using))
-        with connections[using].cursor() as cursor:
-            cursor.execute(sql, values)
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql" and getattr(settings, "DB_PREPARED_STATEMENTS", True):
+                name = "cq_" + hashlib.blake2b(sql.encode(), digest_size=8).hexdigest()
+                raw = connection.connection
+                key = (raw.info.backend_pid, name)
+                prepared = _PREPARED.setdefault(raw, set())
+                if key not in prepared:
+                    cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")  # kept by the session, even on rollback
+                    prepared.add(key)
+                cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(values))})" if values else f"EXECUTE {name}",
+                               values)
+            else:
+                cursor.execute(sql, values)
             return cursor.fetchall()
