@@ -30,19 +30,23 @@ LEFT JOIN members_householdlink l ON l.household_id = h.id
 LEFT JOIN members_partymember m ON m.id = l.member_id AND m.left_on IS NULL
 """
 ZONE_DAYS = "(CASE WHEN h.color = 'red' THEN 7 ELSE 14 END)"
-FLOOR_SESSION = ("SET LOCAL work_mem = '128MB'", "SET LOCAL jit = off", "SET LOCAL max_parallel_workers_per_gather = 0")
+FLOOR_SESSION = ("SET LOCAL work_mem = '128MB'", "SET LOCAL jit = off", "SET LOCAL max_parallel_workers_per_gather = 0",
+                 "SET LOCAL synchronous_commit = off")
 FLOOR_SRC_TABLE = ("CREATE TEMPORARY TABLE floor_src (household_id bigint, due_on date, recipient_id bigint, "
                    "color varchar(10), grid_id bigint, zone_id bigint, town_id bigint, grid boolean, zone boolean, "
                    "town boolean, next_step_on date) ON COMMIT DROP")
+RECIPIENT_LOOKUP = """COALESCE((SELECT m.user_id FROM members_householdlink l
+  JOIN members_partymember m ON m.id = l.member_id AND m.left_on IS NULL WHERE l.household_id = h.id),
+  (SELECT g.worker_user_id FROM villages_microgrid g WHERE g.id = h.grid_id))"""
 FLOOR_SRC = """
 INSERT INTO floor_src
-SELECT h.id, h.next_visit_due, COALESCE(m.user_id, g.worker_user_id), h.color, h.grid_id, h.zone_id, h.town_id,
+SELECT h.id, h.next_visit_due, {recipient}, h.color, h.grid_id, h.zone_id, h.town_id,
        h.next_visit_due < %(today)s - 3, h.next_visit_due < %(today)s - """ + ZONE_DAYS + """,
        h.next_visit_due < %(today)s - 30,
        CASE WHEN NOT h.next_visit_due < %(today)s - 3 THEN h.next_visit_due + 4
             WHEN NOT h.next_visit_due < %(today)s - """ + ZONE_DAYS + """ THEN h.next_visit_due + """ + ZONE_DAYS + """ + 1
             WHEN NOT h.next_visit_due < %(today)s - 30 THEN h.next_visit_due + 31 END
-""" + RECIPIENT_FROM + """
+{source}
 WHERE h.next_visit_due <= %(today)s + 7 {band}
   AND NOT EXISTS (SELECT 1 FROM visits_reminder r WHERE r.household_id = h.id AND r.due_on = h.next_visit_due)
 """
@@ -51,7 +55,7 @@ INSERT INTO visits_reminder (household_id, due_on, recipient_id, color, created_
                              escalated_grid_at, escalated_zone_at, escalated_town_at)
 SELECT household_id, due_on, recipient_id, color, %(today)s, next_step_on,
        CASE WHEN grid THEN now() END, CASE WHEN zone THEN now() END, CASE WHEN town THEN now() END
-FROM floor_src ON CONFLICT (household_id, due_on) DO NOTHING
+FROM floor_src
 """
 FLOOR_ESCALATIONS = """
 WITH dec AS (
@@ -74,21 +78,22 @@ upd AS (
     closed_on = CASE WHEN d.open THEN NULL ELSE %(today)s END
   FROM dec d WHERE r.id = d.id),
 esc AS (
-  SELECT 'grid' AS step, grid_id, zone_id, town_id, color FROM dec WHERE open AND grid
-  UNION ALL SELECT 'zone', grid_id, zone_id, town_id, color FROM dec WHERE open AND zone
-  UNION ALL SELECT 'town', grid_id, zone_id, town_id, color FROM dec WHERE open AND town
-  UNION ALL SELECT 'grid', grid_id, zone_id, town_id, color FROM floor_src WHERE grid
-  UNION ALL SELECT 'zone', grid_id, zone_id, town_id, color FROM floor_src WHERE zone
-  UNION ALL SELECT 'town', grid_id, zone_id, town_id, color FROM floor_src WHERE town)
+  SELECT 'grid' AS step, grid_id AS node, color FROM dec WHERE open AND grid
+  UNION ALL SELECT 'zone', zone_id, color FROM dec WHERE open AND zone
+  UNION ALL SELECT 'town', town_id, color FROM dec WHERE open AND town
+  UNION ALL SELECT 'grid', grid_id, color FROM floor_src WHERE grid
+  UNION ALL SELECT 'zone', zone_id, color FROM floor_src WHERE zone
+  UNION ALL SELECT 'town', town_id, color FROM floor_src WHERE town),
+agg AS (SELECT step, node, count(*) AS n, count(*) FILTER (WHERE color = 'red') AS red FROM esc GROUP BY step, node)
 INSERT INTO notifications_notification (user_id, kind, title, body, link, dedupe_key, status, sent_at)
-SELECT rc.user_id, 'visit_escalation', '逾期', '红色 ' || count(*) FILTER (WHERE rc.color = 'red') || ' 户、共 ' || count(*) || ' 户',
+SELECT rc.user_id, 'visit_escalation', '逾期', '红色 ' || sum(rc.red) || ' 户、共 ' || sum(rc.n) || ' 户',
        '/visits/dashboard/', 'visit-escalation:' || rc.step || ':' || %(day)s || ':floor', 'sent', now()
-FROM (SELECT 'grid' AS step, g.worker_user_id AS user_id, esc.color FROM esc JOIN villages_microgrid g ON g.id = esc.grid_id
-      WHERE esc.step = 'grid' AND g.worker_user_id IS NOT NULL
-      UNION ALL SELECT 'zone', ra.user_id, esc.color FROM esc JOIN accounts_roleassignment ra ON ra.zone_id = esc.zone_id
-      AND ra.role = 'zone_committee' WHERE esc.step = 'zone'
-      UNION ALL SELECT 'town', ra.user_id, esc.color FROM esc JOIN accounts_roleassignment ra ON ra.town_id = esc.town_id
-      AND ra.role = 'town_staff' WHERE esc.step = 'town') rc
+FROM (SELECT 'grid' AS step, g.worker_user_id AS user_id, agg.n, agg.red FROM agg JOIN villages_microgrid g ON g.id = agg.node
+      WHERE agg.step = 'grid' AND g.worker_user_id IS NOT NULL
+      UNION ALL SELECT 'zone', ra.user_id, agg.n, agg.red FROM agg JOIN accounts_roleassignment ra ON ra.zone_id = agg.node
+      AND ra.role = 'zone_committee' WHERE agg.step = 'zone'
+      UNION ALL SELECT 'town', ra.user_id, agg.n, agg.red FROM agg JOIN accounts_roleassignment ra ON ra.town_id = agg.node
+      AND ra.role = 'town_staff' WHERE agg.step = 'town') rc
 GROUP BY rc.step, rc.user_id
 ON CONFLICT (user_id, dedupe_key) DO NOTHING
 """
@@ -151,7 +156,9 @@ def floor(conn, today: datetime.date, *, last=None, finished=None, band=True) ->
                 cursor.execute(statement, params)
             timings["repaired"] = time.perf_counter() - t
         t = time.perf_counter()
-        cursor.execute(FLOOR_SRC.format(band=band), params)
+        recipient, source = (("COALESCE(m.user_id, g.worker_user_id)", RECIPIENT_FROM) if last is None or full
+                             else (RECIPIENT_LOOKUP, "FROM villages_household h"))
+        cursor.execute(FLOOR_SRC.format(band=band, recipient=recipient, source=source), params)
         cursor.execute(FLOOR_REMINDERS, params)
         counts["reminders"], timings["reminders"] = cursor.rowcount, time.perf_counter() - t
         t = time.perf_counter()
@@ -328,7 +335,7 @@ def write(r: dict, **facts) -> None:
         "",
         "| 步骤 | 本项目 | 原生 SQL | 行数（本项目） |",
         "|---|---|---|---|",
-        f"| 建提醒（候选写入临时表，INSERT … SELECT … ON CONFLICT DO NOTHING，已越过的上报级别同时标记） | {steps['reminders']:.2f} "
+        f"| 建提醒（候选写入临时表再 INSERT … SELECT，已越过的上报级别同时标记） | {steps['reminders']:.2f} "
         f"| {bf['timings']['reminders']:.2f} | {b['stats']['reminders']:,} |",
         f"| 三级上报（今天到期的 `next_step_on` 一条 UPDATE，连同本次新提醒 → 每级每人一条消息） | {steps['escalations']:.2f} "
         f"| {bf['timings']['escalations']:.2f} | 网格员 {esc['grid']:,}、工作区 {esc['zone']:,}、街道 {esc['town']:,} 条 |",
