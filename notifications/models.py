@@ -53,8 +53,9 @@ class Notification(models.Model):
             models.UniqueConstraint(fields=["user", "dedupe_key"], name="notification_once_per_user_key"),
         ]
         indexes = [
-            models.Index(fields=["user", "-created_at"], name="notification_user_recent"),
-            models.Index(fields=["user"], condition=Q(read_at__isnull=True), name="notification_user_unread"),
+            # the inbox, newest first, and its unread count (read_at rides along: an index-only count); one index
+            # rather than a second one for the unread, which the daily digests would write tens of thousands of
+            models.Index(fields=["user", "-created_at"], include=["read_at"], name="notification_user_recent"),
             models.Index(
                 fields=["status", "id"], condition=Q(status__in=["pending", "sending"]), name="notification_undelivered"
             ),

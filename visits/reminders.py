@@ -171,12 +171,17 @@ def reminders_create(*, on: datetime.date, last: datetime.date | None) -> int:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REMINDER_WRITE_KEY])
         _src_table(cursor)
         cursor.execute(f"TRUNCATE {SRC}")  # inside an enclosing transaction (tests) it outlives one run
-        recipient, source = (RECIPIENT, RECIPIENT_FROM) if last is None else (RECIPIENT_LOOKUP, f"FROM {H} h")
+        # not reminded yet for this date; a day's band is looked up household by household (index probes),
+        # a whole window is joined
+        existing = f"SELECT 1 FROM {R} r WHERE r.household_id = h.id AND r.due_on = h.next_visit_due"
+        if last is None:
+            recipient, source, new = RECIPIENT, RECIPIENT_FROM, f"NOT EXISTS ({existing})"
+        else:
+            recipient, source, new = RECIPIENT_LOOKUP, f"FROM {H} h", f"({existing}) IS NULL"
         cursor.execute(
             f"INSERT INTO {SRC} SELECT h.id, h.next_visit_due, {recipient}, h.color, h.grid_id, h.zone_id, h.town_id, "
             f"{passed['grid']}, {passed['zone']}, {passed['town']}, {_next_step_sql(passed)} "
-            f"{source} {POLICY_JOIN} WHERE {where} AND NOT EXISTS "
-            f"(SELECT 1 FROM {R} r WHERE r.household_id = h.id AND r.due_on = h.next_visit_due)",
+            f"{source} {POLICY_JOIN} WHERE {where} AND {new}",
             params,
         )
         cursor.execute(
@@ -253,9 +258,8 @@ def digests_send(*, on: datetime.date, last: datetime.date | None, last_finished
             "  UNION "
             f"  SELECT r.recipient_id FROM {H} h JOIN {R} r ON r.household_id = h.id AND r.due_on = h.next_visit_due "
             f"  WHERE {selectors.OVERDUE_SQL} {overdue_since}AND r.closed_on IS NULL), "
-            f"mine AS (SELECT f.recipient_id AS rcpt, c.due, c.overdue FROM fresh f CROSS JOIN LATERAL "
-            f"  (SELECT {counts} FROM {R} r WHERE r.recipient_id = f.recipient_id AND {open_in_window}) c "
-            "  WHERE f.recipient_id IS NOT NULL AND c.due > 0)"
+            f"mine AS (SELECT r.recipient_id AS rcpt, {counts} FROM {R} r "
+            f"  WHERE r.recipient_id IN (SELECT recipient_id FROM fresh) AND {open_in_window} GROUP BY r.recipient_id)"
         )
     select = (
         "SELECT mine.rcpt, 'visit_reminder', '走访提醒', "
