@@ -48,8 +48,9 @@ SELECT h.id, h.next_visit_due, {recipient}, h.color, h.grid_id, h.zone_id, h.tow
             WHEN NOT h.next_visit_due < %(today)s - 30 THEN h.next_visit_due + 31 END
 {source}
 WHERE h.next_visit_due <= %(today)s + 7 {band}
-  AND NOT EXISTS (SELECT 1 FROM visits_reminder r WHERE r.household_id = h.id AND r.due_on = h.next_visit_due)
+  AND {new}
 """
+EXISTING = "SELECT 1 FROM visits_reminder r WHERE r.household_id = h.id AND r.due_on = h.next_visit_due"
 FLOOR_REMINDERS = """
 INSERT INTO visits_reminder (household_id, due_on, recipient_id, color, created_on, next_step_on,
                              escalated_grid_at, escalated_zone_at, escalated_town_at)
@@ -130,10 +131,10 @@ WITH fresh AS (
   JOIN visits_reminder r ON r.household_id = h.id AND r.due_on = h.next_visit_due
   WHERE h.next_visit_due < %(today)s {overdue_since} AND r.closed_on IS NULL),
 mine AS (
-  SELECT f.recipient_id AS rcpt, c.due, c.overdue FROM fresh f CROSS JOIN LATERAL
-    (SELECT count(*) AS due, count(*) FILTER (WHERE r.due_on < %(today)s) AS overdue FROM visits_reminder r
-     WHERE r.recipient_id = f.recipient_id AND r.closed_on IS NULL AND r.due_on <= %(today)s + 7) c
-  WHERE f.recipient_id IS NOT NULL AND c.due > 0)
+  SELECT r.recipient_id AS rcpt, count(*) AS due, count(*) FILTER (WHERE r.due_on < %(today)s) AS overdue
+  FROM visits_reminder r
+  WHERE r.recipient_id IN (SELECT recipient_id FROM fresh) AND r.closed_on IS NULL AND r.due_on <= %(today)s + 7
+  GROUP BY r.recipient_id)
 """ + FLOOR_DIGEST_INSERT
 TABLES = ("visits_reminder", "notifications_notification", "villages_household")
 
@@ -156,9 +157,11 @@ def floor(conn, today: datetime.date, *, last=None, finished=None, band=True) ->
                 cursor.execute(statement, params)
             timings["repaired"] = time.perf_counter() - t
         t = time.perf_counter()
-        recipient, source = (("COALESCE(m.user_id, g.worker_user_id)", RECIPIENT_FROM) if last is None or full
-                             else (RECIPIENT_LOOKUP, "FROM villages_household h"))
-        cursor.execute(FLOOR_SRC.format(band=band, recipient=recipient, source=source), params)
+        if last is None or full:
+            recipient, source, new = "COALESCE(m.user_id, g.worker_user_id)", RECIPIENT_FROM, f"NOT EXISTS ({EXISTING})"
+        else:
+            recipient, source, new = RECIPIENT_LOOKUP, "FROM villages_household h", f"({EXISTING}) IS NULL"
+        cursor.execute(FLOOR_SRC.format(band=band, recipient=recipient, source=source, new=new), params)
         cursor.execute(FLOOR_REMINDERS, params)
         counts["reminders"], timings["reminders"] = cursor.rowcount, time.perf_counter() - t
         t = time.perf_counter()
