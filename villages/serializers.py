@@ -50,9 +50,20 @@ class HouseholdSerializer(ScopedModelSerializer):
     )
     color = serializers.ChoiceField(
         choices=HouseholdColor.choices, required=False, label="四色分类",
+        help_text="登记时设置；之后调整请用 POST /api/color-changes/（须填原因），修改户信息时不能改颜色",
         error_messages={"invalid_choice": "“{input}”不是有效的颜色（green/yellow/orange/red）。"},
     )
     color_display = serializers.CharField(source="get_color_display", read_only=True, label="颜色名称")
+
+    def validate_color(self, value):
+        """A household's color is set when it is registered; changing it is a reclassification with its reason
+        and history (visits: POST /api/color-changes/), never a silent edit of the household."""
+        if self.instance is not None and value != self.instance.color:
+            raise serializers.ValidationError(
+                "调整四色分类请使用“调整颜色”（POST /api/color-changes/），并填写原因；修改户信息时不能改颜色。"
+            )
+        return value
+
     grid_name = serializers.CharField(source="grid.name", read_only=True, label="网格名称")
     natural_village_name = serializers.CharField(source="natural_village.name", read_only=True, label="自然村名称")
     village_name = serializers.CharField(source="village.name", read_only=True, label="村/社区名称")

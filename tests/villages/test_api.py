@@ -85,12 +85,18 @@ def test_household_history_shows_who_changed_what(village, grid):
     created = client.post("/api/households/", _household_body(grid), format="json")
     assert created.status_code == 201
     pk = created.data["id"]
-    assert client.patch(f"/api/households/{pk}/", {"color": "red"}, format="json").status_code == 200
+    # the color is not a plain edit: a reclassification goes through color-changes, with its reason
+    refused = client.patch(f"/api/households/{pk}/", {"color": "red"}, format="json")
+    assert refused.status_code == 400 and "color-changes" in refused.data["color"][0]
+    assert client.patch(f"/api/households/{pk}/", {"color": "yellow", "address": "南街3号"}, format="json").status_code == 200
+    changed = client.post("/api/color-changes/", {"household": pk, "to_color": "red", "reason": "突发重病"}, format="json")
+    assert changed.status_code == 201, changed.data
     history = client.get(f"/api/households/{pk}/history/").data
     assert history[-1]["label"] == "创建"  # newest first
     colour = [e for e in history if e["changes"] and "color" in e["changes"]]
     assert len(colour) == 1 and colour[0]["label"] == "修改"
     assert colour[0]["changes"]["color"] == ["yellow", "red"]
+    assert any(e["changes"] and "address" in e["changes"] for e in history)
     assert {e["user"] for e in history} == {"王村干"}
     assert not any("phone_encrypted" in (e["changes"] or {}) for e in history)
 
