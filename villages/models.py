@@ -144,19 +144,24 @@ class Household(PinyinKeyMixin, pii.ProtectedPhoneMixin, models.Model):
 
     pinyin_source = "head_name"
 
-    grid = models.ForeignKey(MicroGrid, on_delete=models.PROTECT, related_name="households", verbose_name="微网格")
-    # Denormalised ancestors (kept by the services) so that scope filters and
-    # counts per village/zone/town are single-column index scans.
+    # The grid and its denormalised ancestors (kept by the services), so that scope filters and counts per
+    # village/zone/town read one index. Their indexes are the composite ones in Meta (each leads with the
+    # foreign key), not one more single-column index each: every visit rewrites the household's row.
+    grid = models.ForeignKey(MicroGrid, on_delete=models.PROTECT, related_name="households", verbose_name="微网格",
+                             db_index=False)
     natural_village = models.ForeignKey(NaturalVillage, on_delete=models.PROTECT, related_name="+", editable=False, verbose_name="自然村")
-    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="households", editable=False, verbose_name="村/社区")
-    zone = models.ForeignKey("zones.WorkZone", on_delete=models.PROTECT, related_name="households", editable=False, verbose_name="工作区")
-    town = models.ForeignKey("zones.Town", on_delete=models.PROTECT, related_name="households", editable=False, verbose_name="街道(镇)")
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="households", editable=False,
+                                verbose_name="村/社区", db_index=False)
+    zone = models.ForeignKey("zones.WorkZone", on_delete=models.PROTECT, related_name="households", editable=False,
+                             verbose_name="工作区", db_index=False)
+    town = models.ForeignKey("zones.Town", on_delete=models.PROTECT, related_name="households", editable=False,
+                             verbose_name="街道(镇)", db_index=False)
     head_name = models.CharField("户主姓名", max_length=50)
     name_pinyin = models.CharField("拼音", max_length=200, blank=True, editable=False)
     address = models.CharField("住址", max_length=200)
     people_count = models.PositiveSmallIntegerField("人口数", validators=[MinValueValidator(1)])
     phone_encrypted = models.TextField("电话(密文)", blank=True, editable=False)
-    phone_hash = models.CharField("电话(摘要)", max_length=64, blank=True, editable=False, db_index=True)
+    phone_hash = models.CharField("电话(摘要)", max_length=64, blank=True, editable=False)  # exact lookups: index in Meta
     phone_masked = models.CharField("电话", max_length=20, blank=True, editable=False)
     tags = ArrayField(models.CharField(max_length=10, choices=CircumstanceTag.choices), default=list, blank=True, verbose_name="情况标签")
     color = models.CharField("四色分类", max_length=10, choices=HouseholdColor.choices, default=HouseholdColor.GREEN)
@@ -182,6 +187,7 @@ class Household(PinyinKeyMixin, pii.ProtectedPhoneMixin, models.Model):
             models.Index(fields=["town", "id"], name="household_town_id"),
             models.Index(fields=["village", "color"], name="household_village_color"),
             models.Index(fields=["grid", "id"], name="household_grid_id"),
+            models.Index(fields=["phone_hash"], name="household_phone_hash"),  # no LIKE companion: hashes are matched whole
             # due lists and the daily reminder job read households by due date; the columns they need ride
             # along, so a day's band or a week's window is read from the index alone
             models.Index(fields=["next_visit_due"], include=["id", "grid", "zone", "town", "color"],
