@@ -103,8 +103,14 @@ class UserScope:
             ):
                 result |= Q(pk=grant.chain[spec.node])  # one's own ancestors are readable
             if grant.role == GRID_MEMBER and spec.member is not None and self.user_id:
-                prefix = f"{spec.member}__" if spec.member else ""
-                result |= Q(**{f"{prefix}user": self.user_id})
+                if not spec.member:
+                    result |= Q(user=self.user_id)
+                else:
+                    # the rows reached through one's own member record, as a subquery on the row's own key: ORed
+                    # with the grid path, a join through links and members would make PostgreSQL join every row
+                    # to test it (seconds on a million households); the subquery starts from the member's index
+                    linked = model._default_manager.filter(**{f"{spec.member}__user": self.user_id}).values("pk")
+                    result |= Q(pk__in=linked)
         return result
 
     def filter(self, queryset, *, write: bool = False, roles: frozenset | None = None):
