@@ -15,7 +15,7 @@ from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySe
 from django.utils import timezone
 
 from accounts.scoping import UserScope
-from members.models import PartyMember
+from members.models import HouseholdLink, PartyMember
 from villages.models import Household, HouseholdColor, MicroGrid, Village
 from zones.models import Town, WorkZone
 
@@ -203,8 +203,15 @@ def households_with_suggestion(households: QuerySet) -> QuerySet:
 
 
 def households_mine(households: QuerySet, *, user) -> QuerySet:
-    """The households a user is responsible for: linked to their party member record, or in a grid they work."""
-    return households.filter(Q(link__member__user=user, link__member__left_on__isnull=True) | Q(grid__worker_user=user))
+    """The households a user is responsible for: linked to their party member record, or in a grid they work.
+
+    Both sets are small (≤ 20 linked households, a few grids) and read first, by index: as joins or subqueries
+    ORed together, PostgreSQL cannot estimate them and scans a whole week's due households to test each one
+    (0.5–1 s on a million households); as lists of ids it reads just those households."""
+    linked = list(HouseholdLink.objects.filter(member__user=user, member__left_on__isnull=True)
+                  .values_list("household_id", flat=True))
+    worked = list(MicroGrid.objects.filter(worker_user=user).values_list("pk", flat=True))
+    return households.filter(Q(pk__in=linked) | Q(grid__in=worked))
 
 
 def households_due(households: QuerySet, *, within_days: int = 7, overdue_only: bool = False,
