@@ -136,8 +136,9 @@ def _next_step_sql(done: dict[str, str], due: str = "h.next_visit_due", days: di
 
 
 def _job_session(cursor) -> None:
-    """Settings for the job's few large statements (transaction-local): hash joins and aggregates over
-    hundreds of thousands of rows stay in memory, and no JIT compilation for statements that run once."""
+    """Settings for the job's few large statements, set once by `reminder_job_run` for its transaction (the
+    steps below run only inside it): hash joins and aggregates over hundreds of thousands of rows stay in
+    memory, and no JIT compilation for statements that run once."""
     cursor.execute("SET LOCAL work_mem = '128MB'")
     cursor.execute("SET LOCAL jit = off")
     cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")  # the web requests keep the other core
@@ -167,7 +168,6 @@ def reminders_create(*, on: datetime.date, last: datetime.date | None) -> int:
     passed = {step: _passed_sql(step) for step in STEPS}
     params = {"today": on, "last": last}
     with connection.cursor() as cursor:
-        _job_session(cursor)
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REMINDER_WRITE_KEY])
         _src_table(cursor)
         cursor.execute(f"TRUNCATE {SRC}")  # inside an enclosing transaction (tests) it outlives one run
@@ -267,8 +267,6 @@ def digests_send(*, on: datetime.date, last: datetime.date | None, last_finished
         "THEN '，其中 ' || mine.overdue || ' 户已逾期' ELSE '' END, "
         "'/visits/my/', 'visit-reminder:' || %(day)s FROM mine"
     )
-    with connection.cursor() as cursor:
-        _job_session(cursor)
     return len(notify_select(with_sql=with_sql, select_sql=select, params=params))
 
 
@@ -344,7 +342,6 @@ def escalations_run(*, on: datetime.date) -> dict:
         f"FROM ({' UNION ALL '.join(RECIPIENTS.values())}) rcpt GROUP BY rcpt.step, rcpt.user_id"
     )
     with connection.cursor() as cursor:
-        _job_session(cursor)
         _src_table(cursor)  # empty unless reminders_create ran in this transaction
     ids = notify_select(with_sql=with_sql, select_sql=select,
                         params={"today": on, "day": on.isoformat(), "token": token})
