@@ -181,6 +181,8 @@ class RevealSerializer(serializers.Serializer):
 
 
 def reveal_allowed(user, obj) -> bool:
+    """Whether `user` may see `obj`'s personal data in full: a role that may reveal, on a node above the
+    row. A question of role alone: being a case's assignee (the owner clause) gives no right to it."""
     scope = user_scope(user)
     model = type(obj)
-    return model._default_manager.filter(scope.q(model, roles=REVEAL_ROLES), pk=obj.pk).exists()
+    return model._default_manager.filter(scope.q(model, roles=REVEAL_ROLES, owner=False), pk=obj.pk).exists()

@@ -77,14 +77,18 @@ class UserScope:
     def can_reveal(self) -> bool:
         return bool(self.roles & REVEAL_ROLES)
 
-    def q(self, model, *, write: bool = False, roles: frozenset | None = None) -> Q:
-        """The filter for `model`: rows this user may read (or write)."""
+    def q(self, model, *, write: bool = False, roles: frozenset | None = None, owner: bool = True) -> Q:
+        """The filter for `model`: rows this user may read (or write).
+
+        ``owner=False`` leaves out the rows reached only by owning them (a case's assignee): for questions
+        that are about the role alone, such as who may reveal personal data.
+        """
         spec = spec_of(model)
         allowed = (spec.writers & WRITER_ROLES) if write else None
         if roles is not None:
             allowed = roles if allowed is None else allowed & roles
         result = NOTHING
-        if spec.owner and self.user_id:
+        if owner and spec.owner and self.user_id:
             result |= Q(**{spec.owner: self.user_id})
         for grant in self.grants:
             if allowed is not None and grant.role not in allowed:
@@ -113,8 +117,8 @@ class UserScope:
                     result |= Q(pk__in=linked)
         return result
 
-    def filter(self, queryset, *, write: bool = False, roles: frozenset | None = None):
-        return queryset.filter(self.q(queryset.model, write=write, roles=roles))
+    def filter(self, queryset, *, write: bool = False, roles: frozenset | None = None, owner: bool = True):
+        return queryset.filter(self.q(queryset.model, write=write, roles=roles, owner=owner))
 
 
 def spec_of(model) -> ScopeSpec:

@@ -325,3 +325,17 @@ def test_follow_ups_cannot_be_created_by_hand(world):
     assert client_for(world.zone_a_user).post("/api/follow-ups/", {}, format="json").status_code == 405
     assert FollowUp.objects.count() == 0
     assert CaseState.FOLLOW_UP == "follow_up"
+
+
+def test_being_the_assignee_gives_no_right_to_reveal(world, spread):
+    """Who may reveal is a question of role alone: the owner clause of the scope (a case's assignee reads
+    their case) must not extend to personal data (regression: any assignee could reveal)."""
+    case = spread["a1"]
+    grid_user = make_user(Role.GRID_MEMBER, MicroGridFactory(natural_village=NaturalVillageFactory(village=world.village_a1)))
+    DisputeCase.objects.filter(pk=case.pk).update(assignee=grid_user)  # e.g. a grid worker handed the case
+    client = client_for(grid_user)
+    assert client.get(f"/api/dispute-cases/{case.pk}/").status_code == 200  # the assignee reads the case…
+    response = client.post(f"/api/dispute-cases/{case.pk}/reveal/")
+    assert response.status_code == 403  # …but not the parties' full phone and ID numbers
+    assert "13805311234" not in response.content.decode()
+    assert not SecurityEvent.objects.filter(user=grid_user, action=SecurityAction.PII_REVEAL).exists()
