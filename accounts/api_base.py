@@ -79,7 +79,9 @@ class HistoryEntrySerializer(serializers.Serializer):
 
 
 HISTORY_LABELS = {"insert": "创建", "update": "修改", "delete": "删除"}
-HIDDEN_HISTORY_FIELDS = ("encrypted", "hash", "pinyin", "updated_at")
+# Never in a history: ciphertexts and hashes, nor the birth date or an earlier masked ID number (either
+# with a mask is the ID number; see core.pii.mask_id_number).
+HIDDEN_HISTORY_FIELDS = ("encrypted", "hash", "pinyin", "updated_at", "birth_date", "id_number_masked")
 
 
 def history_for(obj) -> list[dict]:

@@ -102,7 +102,14 @@ def gender_from_id(value: str) -> str:
 
 
 def mask_id_number(value: str) -> str:
-    return f"{value[:6]}********{value[-4:]}" if value else ""
+    """Region, then the sequence's last digit and the check digit: ``370181**********3X``.
+
+    Digits 7–14 are the birth date and 15–16 the sequence within the day: hiding all ten leaves
+    tens of thousands of numbers consistent with the mask even for a reader who knows the holder's
+    age band (the only age any role sees outside the logged reveal), where the old ``…********1234``
+    mask next to a birth date was the full number.
+    """
+    return f"{value[:6]}**********{value[-2:]}" if value else ""
 
 
 # --- Phones ------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -6,8 +7,10 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.api_base import RevealSerializer, ScopedViewSet, reveal_allowed
-from accounts.scoping import user_scope
-from accounts.services import pii_reveal_log
+from accounts.models import SecurityAction
+from accounts.scoping import REVEAL_ROLES, user_scope
+from accounts.services import pii_reveal_log, security_event_record
+from core import pii
 
 from . import filters, serializers, services
 from .models import HouseholdLink, PartyBranch, PartyMember
@@ -31,7 +34,7 @@ class PartyMemberViewSet(ScopedViewSet):
     queryset = PartyMember.objects.all()
     serializer_class = serializers.PartyMemberSerializer
     filterset_class = filters.PartyMemberFilter
-    ordering_fields = ["id", "name", "joined_on", "birth_date", "link_count"]
+    ordering_fields = ["id", "name", "joined_on", "link_count"]  # not the birth date: an order is an oracle too
 
     def get_scoped_queryset(self):
         # order_by: Meta.ordering is dropped from GROUP BY queries, and pages need a stable order
@@ -51,6 +54,31 @@ class PartyMemberViewSet(ScopedViewSet):
             raise PermissionDenied("您的角色不能查看完整个人信息。")
         pii_reveal_log(request=request, obj=member, fields=["id_number", "phone"])
         return Response(member.reveal())
+
+    @extend_schema(summary="按身份证号查找党员（留痕）", request=serializers.MemberLookupSerializer,
+                   responses=serializers.PartyMemberSerializer(many=True), filters=False)
+    @action(detail=False, methods=["post"], read_only_action=True, pagination_class=None, filter_backends=[])
+    def lookup(self, request):
+        """Exact lookup by ID number, in a POST body so the number never appears in a URL or a log line;
+        only roles that may reveal may ask (a lookup confirms a guess), and every lookup is logged."""
+        scope = user_scope(request.user)
+        if not scope.can_reveal():
+            raise PermissionDenied("您的角色不能按身份证号查找。")
+        params = serializers.MemberLookupSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        try:
+            number = pii.normalize_id_number(params.validated_data["id_number"])
+        except DjangoValidationError as exc:
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"id_number": [f"身份证号：{m}" if not m.startswith("身份证号") else m
+                                                 for m in exc.messages]}) from exc
+        found = scope.filter(self.get_scoped_queryset().filter(id_number_hash=pii.keyed_hash(number)),
+                             roles=REVEAL_ROLES, owner=False)
+        rows = list(found)
+        security_event_record(action=SecurityAction.PII_LOOKUP, request=request, object_type="members.partymember",
+                              object_id=rows[0].pk if len(rows) == 1 else "", detail={"found": len(rows)})
+        return Response(self.get_serializer(rows, many=True).data)
 
     @extend_schema(summary="党员离开：重新分配其联系的户（预览/执行）", request=serializers.MemberLeaveSerializer,
                    responses=OpenApiTypes.OBJECT)

@@ -23,7 +23,6 @@ class PartyMemberFilter(SearchFilterSet):
     quota = filters.ChoiceFilter(
         choices=[("under", "联户不足10户"), ("ok", "10–20户"), ("over", "超过20户")], method="filter_quota", label="联户数"
     )
-    id_number = filters.CharFilter(method="filter_id_number", label="身份证号（精确）")
 
     class Meta:
         model = PartyMember
@@ -37,10 +36,14 @@ class PartyMemberFilter(SearchFilterSet):
 
         return members_by_quota(queryset, value)
 
-    def filter_id_number(self, queryset, name, value):
-        from core import pii
+    def is_valid(self):
+        # An ID number in a URL ends up in access logs, proxies and browser history: the exact lookup is
+        # POST /api/members/lookup/ (revealing roles only, logged). Say so rather than ignore the parameter.
+        if "id_number" in self.data:
+            from rest_framework.exceptions import ValidationError
 
-        return queryset.filter(id_number_hash=pii.keyed_hash(value.strip().upper()))
+            raise ValidationError({"id_number": "身份证号：不能写在网址中；请用 POST /api/members/lookup/ 按身份证号查找。"})
+        return super().is_valid()
 
 
 class HouseholdLinkFilter(filters.FilterSet):

@@ -114,6 +114,29 @@ class PartyMember(PinyinKeyMixin, pii.ProtectedPhoneMixin, models.Model):
     def reveal(self) -> dict[str, str]:
         return {"id_number": pii.decrypt(self.id_number_encrypted), "phone": pii.decrypt(self.phone_encrypted)}
 
+    @property
+    def age_band(self) -> str:
+        return age_band(self.birth_date)
+
+
+# Ages are shown in ten-year bands: a birth date (or a year, or an age in days) next to the masked ID
+# number would narrow its hidden digits to a handful of numbers. Statistics need no finer grain.
+AGE_BANDS = ((0, 29, "30岁以下"), (30, 39, "30–39岁"), (40, 49, "40–49岁"), (50, 59, "50–59岁"),
+             (60, 69, "60–69岁"), (70, 79, "70–79岁"), (80, 200, "80岁及以上"))
+
+
+def age_on(birth_date, today) -> int:
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+def age_band(birth_date, today=None) -> str:
+    if birth_date is None:
+        return ""
+    import datetime
+
+    age = age_on(birth_date, today or datetime.date.today())
+    return next(label for low, high, label in AGE_BANDS if low <= age <= high)
+
 
 @pghistory.track()
 class HouseholdLink(models.Model):

@@ -32,14 +32,16 @@ class PartyMemberSerializer(ScopedModelSerializer):
     )
     branch_name = serializers.CharField(source="branch.name", read_only=True, label="党组织名称")
     link_count = serializers.IntegerField(read_only=True, label="联户数")
+    # Never the birth date: with the masked ID number it is the ID number (see core.pii.mask_id_number).
+    age_band = serializers.CharField(read_only=True, label="年龄段")
 
     class Meta:
         model = PartyMember
         fields = [
-            "id", "branch", "branch_name", "name", "gender", "id_number", "id_number_masked", "birth_date", "phone",
+            "id", "branch", "branch_name", "name", "gender", "id_number", "id_number_masked", "age_band", "phone",
             "phone_masked", "joined_on", "status", "is_flowing", "duties", "left_on", "user", "link_count",
         ]
-        read_only_fields = ["gender", "id_number_masked", "birth_date", "phone_masked", "left_on"]
+        read_only_fields = ["gender", "id_number_masked", "phone_masked", "left_on"]
 
     def get_fields(self):
         fields = super().get_fields()
@@ -65,6 +67,10 @@ class HouseholdLinkSerializer(ScopedModelSerializer):
         fields = super().get_fields()
         fields["household"].validators = []
         return fields
+
+
+class MemberLookupSerializer(serializers.Serializer):
+    id_number = serializers.CharField(label="身份证号", max_length=32, write_only=True)
 
 
 class MemberLeaveSerializer(serializers.Serializer):

@@ -235,7 +235,7 @@
     head_name: "户主姓名", address: "住址", people_count: "人口数", phone_masked: "电话", tags: "情况标签",
     color: "四色分类", next_visit_due: "下次走访日期", grid_id: "微网格", natural_village_id: "自然村",
     village_id: "村/社区", zone_id: "工作区", town_id: "街道(镇)", created_at: "登记时间", name: "姓名",
-    gender: "性别", id_number_masked: "身份证号", birth_date: "出生日期", joined_on: "入党日期", status: "党员类别",
+    gender: "性别", id_number_masked: "身份证号", age_band: "年龄段", joined_on: "入党日期", status: "党员类别",
     is_flowing: "流动党员", duties: "六大员", left_on: "离开日期", user_id: "平台账号", branch_id: "所在党组织",
     member_id: "联户党员", household_id: "户", linked_on: "联户日期", brand: "党建品牌", id: "编号",
   };

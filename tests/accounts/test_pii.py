@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import SecurityAction, SecurityEvent
 from core import pii
-from members.models import PartyMember
+from members.models import PartyMember, age_band
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +99,7 @@ def test_id_number_and_phone_are_not_stored_in_plain_text():
     for text in (member_row, history, household_row):
         assert VALID_ID not in text
         assert PHONE not in text
-    assert "370181********" in member_row and "138****1234" in household_row
+    assert "370181**********" in member_row and "138****1234" in household_row
     assert pii.decrypt(PartyMember.objects.get(pk=member.pk).id_number_encrypted) == VALID_ID
 
 
@@ -141,9 +141,9 @@ def test_lists_and_details_only_show_masks(place, who):
         text = json.dumps(response.data, ensure_ascii=False, default=str)
         assert VALID_ID not in text and PHONE not in text, url
     row = client.get(f"/api/members/{member.pk}/").data
-    assert row["id_number_masked"] == f"370181********{VALID_ID[-4:]}"
+    assert row["id_number_masked"] == f"370181**********{VALID_ID[-2:]}"
     assert row["phone_masked"] == "138****1234"
-    assert (row["birth_date"], row["gender"]) == ("1970-03-15", "M")
+    assert "birth_date" not in row and (row["age_band"], row["gender"]) == (age_band(datetime.date(1970, 3, 15)), "M")
     assert client.get(f"/api/households/{household.pk}/").data["phone_masked"] == "138****1234"
 
 
@@ -183,10 +183,11 @@ def test_reveal_out_of_scope_is_404_and_not_logged(place):
 def test_exact_lookup_by_id_number_uses_the_keyed_hash(place):
     client = _client(place["users"]["zone"])
     other = f.PartyMemberFactory(branch=place["branch"])
-    found = client.get("/api/members/", {"id_number": f" {VALID_ID.lower()} "}).data["results"]
+    found = client.post("/api/members/lookup/", {"id_number": f" {VALID_ID.lower()} "}).data
     assert [row["id"] for row in found] == [place["member"].pk]
-    assert client.get("/api/members/", {"id_number": f.wrong_check_digit(VALID_ID)}).data["count"] == 0
-    assert client.get("/api/members/", {"id_number": VALID_ID[:10]}).data["count"] == 0  # no partial matches
+    wrong = client.post("/api/members/lookup/", {"id_number": f.wrong_check_digit(VALID_ID)})
+    assert wrong.status_code == 400 and "校验位" in str(wrong.data["id_number"])
+    assert client.post("/api/members/lookup/", {"id_number": VALID_ID[:10]}).status_code == 400  # no partial matches
     assert PartyMember.objects.get(pk=other.pk).id_number_hash == pii.keyed_hash(other.reveal()["id_number"])
 
 
@@ -201,7 +202,7 @@ def test_id_number_with_x_check_digit_round_trips(place):
     }, format="json")
     assert response.status_code == 201, response.data
     assert response.data["id_number_masked"].endswith("X")
-    assert client.get("/api/members/", {"id_number": candidate.lower()}).data["count"] == 1
+    assert len(client.post("/api/members/lookup/", {"id_number": candidate.lower()}).data) == 1
 
 
 @pytest.mark.parametrize(

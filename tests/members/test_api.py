@@ -6,7 +6,7 @@ import pytest
 from pghistory.models import Events
 from rest_framework.test import APIClient
 
-from members.models import HouseholdLink, PartyMember
+from members.models import HouseholdLink, PartyMember, age_band
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,8 @@ def test_member_create_returns_the_saved_row(client, branch):
     assert response.status_code == 201, response.data
     member = PartyMember.objects.get()
     assert response.data["id"] == member.pk
-    assert response.data["birth_date"] == "1971-04-04" and response.data["link_count"] == 0
+    assert response.data["age_band"] == age_band(datetime.date(1971, 4, 4)) and response.data["link_count"] == 0
+    assert "birth_date" not in response.data
     assert "id_number" not in response.data and "phone" not in response.data
 
 

@@ -25,7 +25,7 @@ def test_member_create_derives_birth_date_and_gender_and_protects_pii():
     member.refresh_from_db()
     assert member.birth_date == datetime.date(1968, 2, 29)
     assert member.gender == "F"
-    assert member.id_number_masked == f"370181********{id_number[-4:]}"
+    assert member.id_number_masked == f"370181**********{id_number[-2:]}"
     assert member.phone_masked == "138****5678"
     assert member.reveal() == {"id_number": id_number, "phone": "13812345678"}
     assert member.name_pinyin == "zs zhangsan"
