@@ -56,7 +56,30 @@ def users_in_scope(user, queryset):
 
 
 class ScopedModelSerializer(serializers.ModelSerializer):
+    """Related fields draw their choices from the caller's scope.
+
+    ``Meta.move_actions = {"zone": "move"}`` names parent fields that are set at creation and change
+    afterwards only through the named detail action (a move service with its preview, which also moves
+    the denormalised ancestors of everything below): an update that changes one is a 400 naming the
+    field and the action.
+    """
+
     serializer_related_field = ScopedRelatedField
+
+    def run_validation(self, data=serializers.empty):
+        attrs = super().run_validation(data)
+        moves = getattr(self.Meta, "move_actions", {})
+        if self.instance is not None and moves:
+            errors = {}
+            for name, action_name in moves.items():
+                if name in attrs and _pk(attrs[name]) != _pk(getattr(self.instance, name)):
+                    label = self.fields[name].label or name
+                    request = self.context.get("request")
+                    path = f"{request.path.rstrip('/')}/{action_name}/" if request else f"…/{self.instance.pk}/{action_name}/"
+                    errors[name] = [f"{label}：创建后不能直接修改；请用迁移操作 POST {path}（先预览，再 apply=true 执行）。"]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return attrs
 
     def get_validators(self):
         # DRF's unique-together message names columns in English ("字段 town, name 必须能构成唯一集合"):
@@ -68,6 +91,10 @@ class ScopedModelSerializer(serializers.ModelSerializer):
                 labels = "、".join(str(opts.get_field(name).verbose_name) for name in validator.fields)
                 validator.message = f"已有{labels}相同的{opts.verbose_name}。"
         return validators
+
+
+def _pk(value):
+    return getattr(value, "pk", value)
 
 
 class HistoryEntrySerializer(serializers.Serializer):

@@ -37,8 +37,9 @@ def security_event_record(
     request (403, failed login) has no transaction to roll back, and a reveal is logged in the same
     transaction as the read it records.
     """
-    if user is None and request is not None:
-        candidate = getattr(request, "user", None)
+    if user is None and not username and request is not None:
+        # the Django request's user (a DRF Request would authenticate again, from inside authentication)
+        candidate = getattr(getattr(request, "_request", request), "user", None)
         user = candidate if candidate is not None and candidate.is_authenticated else None
     if obj is not None:
         object_type, object_id = obj._meta.label_lower, obj.pk

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "notifications",
     "visits",
     "mediation",
+    "organization",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +209,11 @@ CELERY_BEAT_SCHEDULE = {
     "mediation-flag-uncovered-shifts": {
         "task": "mediation.tasks.flag_uncovered_shifts",
         "schedule": crontab(minute=30, hour=7),
+    },
+    "organization-weekly-tree-check": {
+        "task": "organization.tasks.weekly_tree_check",
+        "schedule": crontab(minute=45, hour=2, day_of_week=0),
+        "expires": 6 * 3600,
     },
     "security-log-retention": {
         "task": "accounts.tasks.purge_security_events",

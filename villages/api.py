@@ -81,6 +81,18 @@ class NaturalVillageViewSet(ScopedViewSet):
     def get_scoped_queryset(self):
         return NaturalVillage.objects.all()
 
+    @extend_schema(summary="迁移到其他村/社区（预览/执行）", request=serializers.MoveNaturalVillageSerializer,
+                   responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        """预览迁移涉及的网格与户；apply=true 时在一个事务中执行。"""
+        natural_village = self.get_object()
+        params = serializers.MoveNaturalVillageSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        target = _writable_target(request, Village, params.validated_data["village"])
+        return Response(services.natural_village_move(natural_village=natural_village, to_village=target,
+                                                      apply=params.validated_data["apply"]))
+
 
 class MicroGridViewSet(ScopedViewSet):
     """微网格。"""

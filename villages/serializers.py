@@ -11,6 +11,7 @@ class VillageSerializer(ScopedModelSerializer):
     class Meta:
         model = Village
         fields = ["id", "zone", "zone_name", "name", "kind"]
+        move_actions = {"zone": "move"}
 
 
 class VillageCadreSerializer(ScopedModelSerializer):
@@ -25,6 +26,7 @@ class NaturalVillageSerializer(ScopedModelSerializer):
     class Meta:
         model = NaturalVillage
         fields = ["id", "village", "name"]
+        move_actions = {"village": "move"}
 
 
 class MicroGridSerializer(ScopedModelSerializer):
@@ -34,6 +36,7 @@ class MicroGridSerializer(ScopedModelSerializer):
     class Meta:
         model = MicroGrid
         fields = ["id", "natural_village", "natural_village_name", "village", "name", "worker_name", "worker_user"]
+        move_actions = {"natural_village": "move"}
 
 
 class HouseholdSerializer(ScopedModelSerializer):
@@ -83,6 +86,11 @@ class HouseholdSerializer(ScopedModelSerializer):
 
 class MoveVillageSerializer(serializers.Serializer):
     zone = serializers.IntegerField(label="目标工作区ID")
+    apply = serializers.BooleanField(default=False, label="确认执行（否则仅预览）")
+
+
+class MoveNaturalVillageSerializer(serializers.Serializer):
+    village = serializers.IntegerField(label="目标村/社区ID")
     apply = serializers.BooleanField(default=False, label="确认执行（否则仅预览）")
 
 

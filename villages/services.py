@@ -79,3 +79,30 @@ def grid_move(*, grid: MicroGrid, to_natural_village: NaturalVillage, apply: boo
     grid.refresh_from_db()
     preview["applied"] = True
     return preview
+
+
+def natural_village_move(*, natural_village: NaturalVillage, to_village, apply: bool) -> dict:
+    """Move a natural village (with its grids and their households) to another administrative village."""
+    if to_village.pk == natural_village.village_id:
+        raise ValidationError({"village": "目标村/社区与当前村/社区相同。"})
+    if NaturalVillage.objects.filter(village=to_village, name=natural_village.name).exclude(pk=natural_village.pk).exists():
+        raise ValidationError({"village": f"目标村/社区已有同名自然村“{natural_village.name}”。"})
+    preview = {
+        "natural_village": natural_village.name,
+        "from_village": natural_village.village.name,
+        "to_village": to_village.name,
+        "grids": MicroGrid.objects.filter(natural_village=natural_village).count(),
+        "households": Household.objects.filter(natural_village=natural_village).count(),
+        "applied": False,
+    }
+    if not apply:
+        return preview
+    with transaction.atomic():
+        NaturalVillage.objects.select_for_update().filter(pk=natural_village.pk).update(village=to_village)
+        MicroGrid.objects.filter(natural_village=natural_village).update(village=to_village)
+        Household.objects.filter(natural_village=natural_village).update(
+            village=to_village, zone_id=to_village.zone_id, town_id=to_village.zone.town_id,
+        )
+    natural_village.refresh_from_db()
+    preview["applied"] = True
+    return preview

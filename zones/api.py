@@ -1,7 +1,9 @@
 from django.db.models import Case, IntegerField, When
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from accounts.api_base import ScopedViewSet
@@ -44,6 +46,22 @@ class WorkZoneViewSet(ScopedViewSet):
         if serializer.instance is None:
             return services.zone_create(**serializer.validated_data)
         return serializer.save()
+
+    @extend_schema(summary="迁移到其他街道(镇)（预览/执行）", request=serializers.MoveZoneSerializer,
+                   responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        """预览迁移涉及的村、户、党组织；apply=true 时在一个事务中执行。"""
+        zone = self.get_object()
+        params = serializers.MoveZoneSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        scope = user_scope(request.user)
+        target = scope.filter(Town.objects.filter(pk=params.validated_data["town"])).first()
+        if target is None:
+            raise ValidationError({"town": "目标街道(镇)不存在或不在您的管辖范围内。"})
+        if not scope.filter(Town.objects.filter(pk=target.pk), write=True).exists():
+            raise PermissionDenied("您无权向该街道(镇)迁入工作区。")
+        return Response(services.zone_move(zone=zone, to_town=target, apply=params.validated_data["apply"]))
 
     @extend_schema(summary="工作区预警", responses=serializers.ZoneFlagsSerializer)
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)

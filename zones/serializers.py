@@ -17,6 +17,7 @@ class WorkZoneSerializer(ScopedModelSerializer):
     class Meta:
         model = WorkZone
         fields = ["id", "town", "town_name", "name", "brand"]
+        move_actions = {"town": "move"}
 
 
 class ZoneOfficeSerializer(ScopedModelSerializer):
@@ -100,4 +101,9 @@ class ZoneFlagsSerializer(serializers.Serializer):
 
 class VillageMoveSerializer(serializers.Serializer):
     zone = serializers.IntegerField(label="目标工作区")
+    apply = serializers.BooleanField(default=False, label="确认执行（否则仅预览）")
+
+
+class MoveZoneSerializer(serializers.Serializer):
+    town = serializers.IntegerField(label="目标街道(镇)ID")
     apply = serializers.BooleanField(default=False, label="确认执行（否则仅预览）")

@@ -60,3 +60,36 @@ def village_move(*, village, to_zone: WorkZone, apply: bool) -> dict:
     village.refresh_from_db()
     preview["applied"] = True
     return preview
+
+
+def zone_move(*, zone: WorkZone, to_town, apply: bool) -> dict:
+    """Move a work zone (with its villages' households and branches) to another town.
+
+    Returns a preview of what moves; with ``apply`` it also moves it, in one transaction. Dispute cases
+    follow by the database triggers of mediation's migration 0003.
+    """
+    from members.models import PartyBranch
+    from villages.models import Household, Village
+
+    if to_town.pk == zone.town_id:
+        raise ValidationError({"town": "目标街道(镇)与当前街道(镇)相同。"})
+    if WorkZone.objects.filter(town=to_town, name=zone.name).exclude(pk=zone.pk).exists():
+        raise ValidationError({"town": f"目标街道(镇)已有同名工作区“{zone.name}”。"})
+    preview = {
+        "zone": zone.name,
+        "from_town": zone.town.name,
+        "to_town": to_town.name,
+        "villages": Village.objects.filter(zone=zone).count(),
+        "households": Household.objects.filter(zone=zone).count(),
+        "branches": PartyBranch.objects.filter(zone=zone).count(),
+        "applied": False,
+    }
+    if not apply:
+        return preview
+    with transaction.atomic():
+        WorkZone.objects.select_for_update().filter(pk=zone.pk).update(town=to_town)
+        Household.objects.filter(zone=zone).update(town=to_town)
+        PartyBranch.objects.filter(zone=zone).update(town=to_town)
+    zone.refresh_from_db()
+    preview["applied"] = True
+    return preview
