@@ -43,3 +43,52 @@ def _overrides_get_queryset(viewset, base) -> bool:
         if "get_queryset" in vars(klass):
             return True
     return False
+
+
+@checks.register(checks.Tags.security)
+def check_related_fields_scoped(app_configs=None, **kwargs):
+    """Every writable related field of every serializer of ours draws its choices from the caller's scope
+    (accounts.E004): an unscoped queryset lets a caller name rows, and through the error message learn of
+    rows, outside their part of the tree."""
+    return [
+        checks.Error(f"{serializer.__module__}.{serializer.__qualname__}.{name} 的关联字段没有按管辖范围限定可选对象"
+                     f"（请用 ScopedRelatedField）。", id="accounts.E004")
+        for serializer, name in unscoped_related_fields(project_serializers())
+    ]
+
+
+def project_serializers() -> list[type]:
+    """The serializer classes defined in this project's apps (not in DRF, knox or other libraries)."""
+    from django.apps import apps
+    from django.conf import settings
+    from rest_framework import serializers
+
+    base = str(settings.BASE_DIR)
+    ours = {config.name for config in apps.get_app_configs() if str(config.path).startswith(base)}
+    found, stack = [], [serializers.BaseSerializer]
+    while stack:
+        klass = stack.pop()
+        for sub in klass.__subclasses__():
+            stack.append(sub)
+            if sub.__module__.split(".")[0] in ours:
+                found.append(sub)
+    return found
+
+
+def unscoped_related_fields(serializer_classes) -> list[tuple[type, str]]:
+    from rest_framework import relations
+
+    from .api_base import ScopedRelatedField
+
+    bad = []
+    for serializer in serializer_classes:
+        try:
+            fields = serializer().fields
+        except Exception:  # needs arguments of its own: not a request-facing serializer
+            continue
+        for name, field in fields.items():
+            relation = field.child_relation if isinstance(field, relations.ManyRelatedField) else field
+            if isinstance(relation, relations.RelatedField) and not relation.read_only:
+                if not isinstance(relation, ScopedRelatedField):
+                    bad.append((serializer, name))
+    return bad

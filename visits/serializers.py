@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.api_base import ScopedModelSerializer
+from accounts.api_base import ScopedModelSerializer, ScopedRelatedField
 from accounts.models import User
 from members.models import Duty
 from villages.models import Household, HouseholdColor
@@ -114,9 +114,10 @@ class ColorSuggestionSerializer(serializers.Serializer):
 
 
 class VisitSerializer(ScopedModelSerializer):
-    visitor_user = serializers.PrimaryKeyRelatedField(
+    # Choices from the caller's scope like every related field (an id outside it is "does not exist",
+    # never a name from another town).
+    visitor_user = ScopedRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True, label="走访人（网格员）",
-        error_messages={"does_not_exist": "无效的用户ID“{pk_value}”。"},
     )
     visited_on = serializers.DateField(label="走访日期", error_messages={"invalid": "走访日期格式应为 YYYY-MM-DD。"})
     method = serializers.ChoiceField(
@@ -202,6 +203,7 @@ class DueHouseholdSerializer(serializers.ModelSerializer):
             "grid", "grid_name", "village", "village_name", "next_visit_due", "is_overdue", "days_overdue",
             "last_visited_on", "member_name",
         ]
+        read_only_fields = fields  # output only (the due list)
 
     def get_member_name(self, obj) -> str | None:
         link = getattr(obj, "link", None)
