@@ -120,6 +120,16 @@ class DemoDataMissing(Exception):
     """No hierarchy to hang the demo accounts on."""
 
 
+class DemoRefused(Exception):
+    """The database has real users: demo accounts with a published password must not appear there."""
+
+
+def real_users_exist() -> bool:
+    from accounts.models import User
+
+    return User.objects.exclude(username__in=DEMO_USERNAMES).exists()
+
+
 def _demo_nodes() -> dict:
     """The first town, zone, village and grid the demo accounts hang on (by id)."""
     from members.models import PartyMember
@@ -140,15 +150,20 @@ def _demo_nodes() -> dict:
 
 @transaction.atomic
 def demo_users_create() -> list[tuple[str, str, str]]:
-    """(Re)create the six demo accounts and their role assignments; idempotent.
+    """Create the six demo accounts and (re)attach their role assignments; idempotent.
 
-    Password ``demo12345`` for all. zone01 is the zone's secretary (书记), village01
-    the village's party secretary, grid01 the grid worker and a member linked to
-    households in that grid.
+    Password ``demo12345`` for new accounts; an existing demo account keeps its password (it may have
+    been changed). Refused (DemoRefused) on a database that has any other account: a published password
+    must never open a system that holds real people's data. zone01 is the zone's secretary (书记),
+    village01 the village's party secretary, grid01 the grid worker and a member linked to households
+    in that grid.
     """
     from accounts.models import Role, RoleAssignment, User
     from villages.models import CadreRole, MicroGrid, VillageCadre
     from zones.models import CommitteeMember, CommitteeRole
+
+    if real_users_exist():
+        raise DemoRefused("数据库中已有非演示账号，拒绝创建或修改演示账号（演示密码是公开的，不能出现在有真实用户的系统中）。")
 
     nodes = _demo_nodes()
     town, zone, village, grid, member = nodes["town"], nodes["zone"], nodes["village"], nodes["grid"], nodes["member"]
@@ -169,9 +184,10 @@ def demo_users_create() -> list[tuple[str, str, str]]:
     password = make_password(DEMO_PASSWORD)  # one PBKDF2 run for all six
     users = {}
     for username, display_name, assignments in specs:
-        user, _ = User.objects.get_or_create(username=username)
+        user, created = User.objects.get_or_create(username=username)
         user.display_name = display_name
-        user.password = password
+        if created:
+            user.password = password
         user.is_active = True
         user.is_staff = username == "admin"
         user.is_superuser = False
@@ -195,6 +211,16 @@ def demo_users_create() -> list[tuple[str, str, str]]:
         PartyMember.objects.filter(user=users["grid01"]).exclude(pk=member.pk).update(user=None)
         PartyMember.objects.filter(pk=member.pk).update(user=users["grid01"])
     return demo_logins()
+
+
+def demo_logins_still_open() -> list[tuple[str, str, str]]:
+    """The demo logins whose password is still the published one (printed at start; none once changed)."""
+    from django.contrib.auth.hashers import check_password
+
+    from accounts.models import User
+
+    passwords = dict(User.objects.filter(username__in=DEMO_USERNAMES).values_list("username", "password"))
+    return [row for row in demo_logins() if row[0] in passwords and check_password(DEMO_PASSWORD, passwords[row[0]])]
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

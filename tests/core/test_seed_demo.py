@@ -221,3 +221,40 @@ def test_households_list_pages_match_the_serializer(seeded, client):
     rows = response.json()["results"]
     assert [r["color"] for r in rows] == ["red"] * 5
     assert [r["people_count"] for r in rows] == sorted((r["people_count"] for r in rows), reverse=True)
+
+
+# --- demo accounts never on a database with real users (regression: run_platform reset admin to demo12345) ---
+
+def test_start_on_an_existing_database_creates_no_account_and_resets_no_password(seeded):
+    from django.contrib.auth.hashers import check_password
+
+    from core.management.commands.run_platform import prepare_database
+
+    admin = User.objects.get(username="admin")
+    admin.set_password("a-real-Secret-2026")
+    admin.save()
+    User.objects.create_user(username="zhang.wei", password="another-Secret-1")  # a real user
+    users_before = User.objects.count()
+    assert prepare_database("zone", io.StringIO()) is False
+    assert User.objects.count() == users_before
+    assert check_password("a-real-Secret-2026", User.objects.get(username="admin").password)
+    assert demo.demo_logins_still_open() == [row for row in demo.demo_logins() if row[0] != "admin"]
+
+
+def test_demo_accounts_are_refused_where_real_users_exist(seeded):
+    User.objects.create_user(username="zhang.wei", password="another-Secret-1")
+    with pytest.raises(CommandError, match="非演示账号"):
+        call_command("seed_demo", users_only=True, stdout=io.StringIO())
+    with pytest.raises(CommandError, match="非演示账号"):
+        seed(reset=True)
+    assert Household.objects.count() == 4_468  # nothing was wiped
+
+
+def test_users_only_keeps_a_changed_password(seeded):
+    from django.contrib.auth.hashers import check_password
+
+    zone01 = User.objects.get(username="zone01")
+    zone01.set_password("changed-Secret-9")
+    zone01.save()
+    call_command("seed_demo", users_only=True, stdout=io.StringIO())
+    assert check_password("changed-Secret-9", User.objects.get(username="zone01").password)

@@ -9,6 +9,19 @@ from django.conf import settings
 from django.core.management import BaseCommand, call_command
 
 
+def prepare_database(scale: str, stdout) -> bool:
+    """Demo data and demo accounts only into an empty database (no tree, no account); an existing
+    database, demo or real, is left as it is: no account is created and no password reset on start."""
+    from accounts.models import User
+    from zones.models import Town
+
+    if Town.objects.exists() or User.objects.exists():
+        return False
+    stdout.write(f"数据库为空，正在生成演示数据（规模：{scale}）…")
+    call_command("seed_demo", scale=scale, stdout=stdout)
+    return True
+
+
 class Command(BaseCommand):
     help = "迁移数据库、（数据库为空时）生成演示数据，然后启动 Web 服务、Celery worker 与 beat。"
 
@@ -21,13 +34,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        from zones.models import Town
-
-        if not Town.objects.exists():
-            self.stdout.write(f"数据库为空，正在生成演示数据（规模：{options['scale']}）…")
-            call_command("seed_demo", scale=options["scale"])
-        else:
-            call_command("seed_demo", users_only=True)
+        prepare_database(options["scale"], self.stdout)
         env = os.environ.copy()
         env["DATABASE_URL"] = os.environ.get("DATABASE_URL", "")
         bind = f"{options['host']}:{options['port']}"
@@ -38,12 +45,16 @@ class Command(BaseCommand):
             subprocess.Popen([python, "-m", "celery", "-A", "config", "worker", "-B", "-l", "info", "--concurrency", "2",
                               "-s", str(settings.VAR_DIR / "celerybeat-schedule")], env=env),
         ]
-        from core.demo import demo_logins
+        from core.demo import demo_logins_still_open
 
         self.stdout.write(self.style.SUCCESS(f"\n平台已启动：http://{bind}/   （API 文档：http://{bind}/api/docs/）"))
-        self.stdout.write("演示账号（密码见下）：")
-        for username, password, role in demo_logins():
-            self.stdout.write(f"  {username:<16} {password:<12} {role}")
+        logins = demo_logins_still_open()
+        if logins:
+            self.stdout.write("演示账号（密码见下）：")
+            for username, password, role in logins:
+                self.stdout.write(f"  {username:<16} {password:<12} {role}")
+        else:
+            self.stdout.write("请用已有账号登录。")
         self.stdout.write("按 Ctrl+C 停止。\n")
 
         def stop(*_):

@@ -720,10 +720,12 @@ class Command(BaseCommand):
         if users_only:
             try:
                 logins = demo.demo_users_create()
-            except demo.DemoDataMissing as exc:
+            except (demo.DemoDataMissing, demo.DemoRefused) as exc:
                 raise CommandError(str(exc)) from exc
             self.print_logins(logins)
             return
+        if demo.real_users_exist():
+            raise CommandError("数据库中已有非演示账号，拒绝生成演示数据和演示账号。")
         started = time.perf_counter()
         if reset:
             tables = seeded_tables()
