@@ -324,3 +324,8 @@ PGHISTORY_DEFAULT_TRACKERS = (pghistory.InsertEvent(), pghistory.UpdateEvent(), 
 PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
 # Reads change nothing: attaching the request context to their SQL only costs time.
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+# --- Security log and application logs (issue 8 §3) ---
+# The security log page and API (/security/, /api/security-events/): one xlsx export holds at most this many rows
+# (a larger one is refused with a message asking for narrower filters).
+SECURITY_LOG_EXPORT_MAX_ROWS = env.int("SECURITY_LOG_EXPORT_MAX_ROWS", default=100_000)
