@@ -376,3 +376,9 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # The security log page and API (/security/, /api/security-events/): one xlsx export holds at most this many rows
 # (a larger one is refused with a message asking for narrower filters).
 SECURITY_LOG_EXPORT_MAX_ROWS = env.int("SECURITY_LOG_EXPORT_MAX_ROWS", default=100_000)
+# The Django admin reads every table unscoped: superusers only (accounts/admin_site.py), and without pghistory's
+# event admin, which would show the whole audit trail (it is read through each record's scoped history action).
+INSTALLED_APPS = [
+    "accounts.admin_apps.PlatformAdminConfig" if app == "django.contrib.admin" else app
+    for app in INSTALLED_APPS if app != "pghistory.admin"
+]
