@@ -38,7 +38,9 @@ def security_event_record(
     transaction as the read it records.
     """
     if user is None and request is not None:
-        candidate = getattr(request, "user", None)
+        # a DRF Request's .user runs authentication again: from inside a failed sign-in (user_login_failed sent
+        # by BasicAuthentication) that recursed without end. Its Django request holds whoever is known so far.
+        candidate = getattr(getattr(request, "_request", request), "user", None)
         user = candidate if candidate is not None and candidate.is_authenticated else None
     if obj is not None:
         object_type, object_id = obj._meta.label_lower, obj.pk
