@@ -5,6 +5,8 @@ from django.utils import timezone
 
 import pghistory
 
+from .scoping import TOWN_UP, ScopeSpec
+
 
 class Role(models.TextChoices):
     DISTRICT_ADMIN = "district_admin", "区级管理员"
@@ -114,6 +116,10 @@ class SecurityEvent(models.Model):
     result = models.CharField("结果", max_length=10, choices=SecurityResult.choices, default=SecurityResult.OK)
     detail = models.JSONField("详情", default=dict, blank=True)
 
+    # District admins read every row; town staff the rows of users holding a role in their town (and their own);
+    # every other role is refused. Nobody writes through the API: rows come from security_event_record only.
+    scope = ScopeSpec(account="user", readers=TOWN_UP)
+
     class Meta:
         verbose_name = "安全日志"
         verbose_name_plural = "安全日志"
@@ -122,6 +128,8 @@ class SecurityEvent(models.Model):
             models.Index(fields=["user", "-at"], name="security_event_user_at"),
             models.Index(fields=["action", "-at"], name="security_event_action_at"),
             models.Index(fields=["object_type", "object_id"], name="security_event_object"),
+            # failed sign-ins carry only the name typed: searching the log by username must not scan it
+            models.Index(fields=["username", "-at"], name="security_event_username_at"),
         ]
 
     def __str__(self):

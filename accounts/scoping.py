@@ -51,6 +51,12 @@ class ScopeSpec:
     member: str | None = None  # path to the PartyMember whose user is the grid member ("" = self)
     node: str | None = None  # this model *is* a hierarchy node of that level
     owner: str | None = None  # path to the User who owns the row (e.g. a notification): always theirs
+    # Path to the User a row is *about* (e.g. a security event): accounts have no place of their own, so such
+    # a row is placed by its user's role assignments — readable by a grant that reaches a node on which the
+    # user holds a role, and by the user themselves. Unlike `owner`, it gives no right to write.
+    account: str | None = None
+    # Roles that may read the model at all (None: every role); others are refused (403), not shown an empty list.
+    readers: frozenset | None = None
     writers: frozenset = frozenset()
 
 
@@ -74,6 +80,10 @@ class UserScope:
         spec = spec_of(model)
         return bool(spec.owner and self.user_id) or bool(self.roles & spec.writers & WRITER_ROLES)
 
+    def can_read(self, model) -> bool:
+        readers = spec_of(model).readers
+        return readers is None or bool(self.roles & readers)
+
     def can_reveal(self) -> bool:
         return bool(self.roles & REVEAL_ROLES)
 
@@ -84,7 +94,7 @@ class UserScope:
         that are about the role alone, such as who may reveal personal data.
         """
         spec = spec_of(model)
-        allowed = (spec.writers & WRITER_ROLES) if write else None
+        allowed = (spec.writers & WRITER_ROLES) if write else spec.readers
         if roles is not None:
             allowed = roles if allowed is None else allowed & roles
         result = NOTHING
@@ -95,6 +105,8 @@ class UserScope:
                 continue
             if grant.level is None:
                 return Q()
+            if spec.account is not None and not write:
+                result |= _account_q(spec.account, grant, self.user_id)
             path = getattr(spec, grant.level)
             node_id = grant.chain.get(grant.level)
             if path and node_id is not None:
@@ -119,6 +131,31 @@ class UserScope:
 
     def filter(self, queryset, *, write: bool = False, roles: frozenset | None = None, owner: bool = True):
         return queryset.filter(self.q(queryset.model, write=write, roles=roles, owner=owner))
+
+
+# Lookups from RoleAssignment to each level, for every node kind an assignment can hang on (a grid knows its
+# village, natural village, zone and town through its village).
+_ASSIGNMENT_PATHS = {
+    "town": ("town", "zone__town", "village__zone__town", "grid__village__zone__town"),
+    "zone": ("zone", "village__zone", "grid__village__zone"),
+    "village": ("village", "grid__village"),
+    "natural_village": ("grid__natural_village",),
+    "grid": ("grid",),
+}
+
+
+def _account_q(path: str, grant: Grant, user_id: int | None) -> Q:
+    """Rows whose user holds a role on a node below (or at) the grant's node, and one's own rows."""
+    from .models import RoleAssignment
+
+    result = Q(**{path: user_id}) if user_id else NOTHING
+    node_id = grant.chain.get(grant.level)
+    if node_id is None:
+        return result
+    held = NOTHING
+    for lookup in _ASSIGNMENT_PATHS[grant.level]:
+        held |= Q(**{lookup: node_id})
+    return result | Q(**{f"{path}__in": RoleAssignment.objects.filter(held).values("user")})
 
 
 def spec_of(model) -> ScopeSpec:

@@ -38,7 +38,8 @@ def security_event_record(
     transaction as the read it records.
     """
     if user is None and not username and request is not None:
-        # the Django request's user (a DRF Request would authenticate again, from inside authentication)
+        # a DRF Request's .user runs authentication again: from inside a failed sign-in (user_login_failed sent
+        # by BasicAuthentication) that recursed without end. Its Django request holds whoever is known so far.
         candidate = getattr(getattr(request, "_request", request), "user", None)
         user = candidate if candidate is not None and candidate.is_authenticated else None
     if obj is not None:
@@ -99,3 +100,21 @@ def role_revoke(*, by: User | None, request=None, assignment: RoleAssignment) ->
         action=SecurityAction.ROLE_REVOKED, request=request, user=by, object_type="accounts.roleassignment",
         object_id=pk, detail=detail,
     )
+
+
+def security_events_export(*, request, queryset, filters: dict):
+    """The security log rows of `queryset` as an xlsx file; the export itself is one row of the log
+    (who, with which filters, how many rows). Refused (400) above ``SECURITY_LOG_EXPORT_MAX_ROWS`` rows."""
+    from .exports import security_events_xlsx
+
+    limit = settings.SECURITY_LOG_EXPORT_MAX_ROWS
+    total = queryset.count()
+    if total > limit:
+        raise ValidationError(f"共 {total} 条，超过单次导出上限 {limit} 条，请缩小时间范围或增加筛选条件。")
+    # a server-side cursor: rows stream from PostgreSQL in chunks instead of being loaded at once
+    target, count = security_events_xlsx(queryset.iterator(chunk_size=2000))
+    security_event_record(
+        action=SecurityAction.EXPORT, request=request, object_type=SecurityEvent._meta.label_lower,
+        detail={"format": "xlsx", "filters": filters, "rows": count},
+    )
+    return target, count

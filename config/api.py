@@ -2,7 +2,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import LoginView, LogoutAllView, LogoutView, MeView
+from accounts.api import LoginView, LogoutAllView, LogoutView, MeView, SecurityEventViewSet
 from mediation.api import (
     DisputeCaseViewSet, DutyOfficerViewSet, DutyShiftViewSet, FollowUpViewSet, MediationRoomViewSet,
 )
@@ -43,6 +43,7 @@ router.register("visit-policies", VisitPolicyViewSet)
 router.register("color-changes", ColorChangeViewSet)
 router.register("visits", VisitViewSet)
 router.register("reminders", ReminderViewSet)
+router.register("security-events", SecurityEventViewSet)
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

@@ -28,7 +28,8 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 SECURITY_LOG_RETENTION_DAYS = max(env.int("SECURITY_LOG_RETENTION_DAYS", default=180), 180)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # the admin site for superusers only (accounts/admin_site.py): it reads every table unscoped
+    "accounts.admin_apps.PlatformAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,8 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "pgtrigger",
-    "pghistory",
-    "pghistory.admin",
+    "pghistory",  # without pghistory.admin: the audit trail is read through each record's scoped history action
     "health_check",
     "core",
     "accounts",
@@ -293,9 +293,23 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
 })
 
 # --- Logging (structlog, request ids) -------------------------------------------
-# structlog renders JSON lines through the standard logging handlers; filter_by_level drops
-# disabled events before any rendering (unconfigured, structlog prints every request event).
+# Every line is JSON (structlog's events and plain `logging` records from Django, DRF, Celery and our code
+# alike, through structlog's ProcessorFormatter) with the request's `request_id` and client `ip` (bound by
+# django-structlog's middleware; the address as core.http.client_address reads it, see core/logs.py), with
+# ID-card and mobile numbers masked. filter_by_level drops disabled events before any rendering.
+# LOG_FILE: JSON lines also to this file (relative paths under the project), rotated at LOG_FILE_MAX_BYTES
+# keeping LOG_FILE_BACKUP_COUNT old files; LOG_FILE="" logs to the console only. Rotation is per process: with
+# several gunicorn workers give each its own file, or set LOG_FILE_ROTATION=external and rotate with logrotate.
 import structlog  # noqa: E402
+
+from core.logs import PiiMaskingFilter, add_request_context, mask_pii_processor  # noqa: E402
+
+LOG_FILE = env("LOG_FILE", default="var/log/app.log")
+LOG_FILE_MAX_BYTES = env.int("LOG_FILE_MAX_BYTES", default=20 * 1024 * 1024)
+LOG_FILE_BACKUP_COUNT = env.int("LOG_FILE_BACKUP_COUNT", default=10)
+LOG_FILE_ROTATION = env("LOG_FILE_ROTATION", default="size")  # "size" (here) or "external" (logrotate)
+# django-structlog would take the address from X-Forwarded-For without asking whether the peer is our proxy
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
 
 structlog.configure(
     processors=[
@@ -304,8 +318,7 @@ structlog.configure(
         structlog.processors.TimeStamper(fmt="iso"),
         structlog.stdlib.add_logger_name,
         structlog.stdlib.add_log_level,
-        structlog.processors.format_exc_info,
-        structlog.processors.JSONRenderer(ensure_ascii=False),
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
     ],
     logger_factory=structlog.stdlib.LoggerFactory(),
     wrapper_class=structlog.stdlib.BoundLogger,
@@ -314,11 +327,45 @@ structlog.configure(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            # plain logging records: the same keys a structlog event has, request_id and ip included
+            "foreign_pre_chain": [
+                structlog.contextvars.merge_contextvars,
+                add_request_context,
+                structlog.processors.TimeStamper(fmt="iso"),
+                structlog.stdlib.add_logger_name,
+                structlog.stdlib.add_log_level,
+            ],
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                mask_pii_processor,  # last before rendering: tracebacks and every field are masked too
+                structlog.processors.JSONRenderer(ensure_ascii=False),
+            ],
+        },
+    },
+    "filters": {"mask_pii": {"()": PiiMaskingFilter}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["mask_pii"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
     # request_started/finished with request ids: set REQUEST_LOG_LEVEL=INFO to log every request
     "loggers": {"django_structlog": {"level": env("REQUEST_LOG_LEVEL", default="WARNING")}},
 }
+if LOG_FILE:
+    _log_path = Path(LOG_FILE) if Path(LOG_FILE).is_absolute() else BASE_DIR / LOG_FILE
+    _log_path.parent.mkdir(parents=True, exist_ok=True)
+    LOGGING["handlers"]["file"] = {
+        "formatter": "json", "filters": ["mask_pii"], "filename": str(_log_path), "encoding": "utf-8",
+        **({"class": "logging.handlers.WatchedFileHandler"} if LOG_FILE_ROTATION == "external" else {
+            "class": "logging.handlers.RotatingFileHandler",
+            "maxBytes": LOG_FILE_MAX_BYTES,
+            "backupCount": LOG_FILE_BACKUP_COUNT,
+        }),
+    }
+    LOGGING["root"]["handlers"].append("file")
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
@@ -330,3 +377,8 @@ PGHISTORY_DEFAULT_TRACKERS = (pghistory.InsertEvent(), pghistory.UpdateEvent(), 
 PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
 # Reads change nothing: attaching the request context to their SQL only costs time.
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+# --- Security log and application logs (issue 8 §3) ---
+# The security log page and API (/security/, /api/security-events/): one xlsx export holds at most this many rows
+# (a larger one is refused with a message asking for narrower filters).
+SECURITY_LOG_EXPORT_MAX_ROWS = env.int("SECURITY_LOG_EXPORT_MAX_ROWS", default=100_000)

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("mediation.urls")),
     path("", include("visits.urls")),
     path("", include("notifications.urls")),
+    path("", include("accounts.urls")),
     path("", include("core.urls")),
 ]

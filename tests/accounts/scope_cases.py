@@ -9,12 +9,13 @@ import datetime
 import uuid
 
 from members.models import HouseholdLink, PartyBranch, PartyMember
+from accounts.models import SecurityAction, SecurityEvent
 from notifications.models import Notification
 from tests import factories as f
 from villages.models import Household, MicroGrid, NaturalVillage, Village, VillageCadre
 from zones.models import CommitteeMember, PartyInstructor, SunkCadrePosting, Town, WorkZone, ZoneOffice
 
-from .scope_world import ADMIN, VILLAGE_UP, ZONE_UP, Case
+from .scope_world import ADMIN, TOWN_STAFF, TOWN_UP, VILLAGE_UP, ZONE_UP, Case
 
 
 def _tag() -> str:
@@ -54,6 +55,33 @@ def _own_notifications(world, role):
     if role.user is None:
         return set()
     return {pk for pk, loc in world.rows.get(Notification, {}).items() if loc["owner"] == role.user.pk}
+
+
+def _populate_security_events(world):
+    """One event per signed-in role's user, one for an account with no role, one failed sign-in with no account."""
+    for role in world.roles.values():
+        if role.user is not None:
+            event = SecurityEvent.objects.create(user=role.user, username=role.user.username, action=SecurityAction.LOGIN)
+            world.add(event, {"user": role.user.pk})
+    loner = f.UserFactory(username="matrix-log-no-role")
+    world.add(SecurityEvent.objects.create(user=loner, username=loner.username, action=SecurityAction.LOGIN),
+              {"user": loner.pk})
+    world.add(SecurityEvent.objects.create(username="nobody", action=SecurityAction.LOGIN_FAILED, result="failed"),
+              {"user": None})
+
+
+def _security_events_seen(world, role):
+    """The district sees every row; town staff the rows of users holding a role in their town (from how the roles
+    were built, not from the scope code)."""
+    rows = world.rows.get(SecurityEvent, {})
+    if any(g.role == "district_admin" for g in role.grants):
+        return set(rows)
+    towns = {g.place.loc["town"] for g in role.grants if g.role == TOWN_STAFF}
+    users = {
+        other.user.pk for other in world.roles.values()
+        if other.user is not None and any(g.place is not None and g.place.loc.get("town") in towns for g in other.grants)
+    }
+    return {pk for pk, loc in rows.items() if loc["user"] in users}
 
 
 CASES = {
@@ -134,5 +162,11 @@ CASES = {
     "notifications": Case(
         model=Notification, level="town", writers=frozenset(), populate=_populate_notifications,
         expect=_own_notifications, read_only=True,
+    ),
+    # The security log: who may read it is a matter of role; the rows hang on the user's role assignments.
+    "security-events": Case(
+        model=SecurityEvent, level="town", writers=frozenset(), populate=_populate_security_events,
+        expect=_security_events_seen, read_only=True, read_only_status=403, readers=TOWN_UP,
+        refusal_logged=True,
     ),
 }

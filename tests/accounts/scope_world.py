@@ -79,7 +79,8 @@ class Case:
     a model the core world does not build; create_ok=False: a well-placed create
     is still refused by a business rule (then only 400/403/404 are checked);
     expect(world, role) replaces the hierarchy rule for rows that hang on a user
-    (e.g. an inbox); read_only: PATCH/DELETE/POST are 405 for signed-in users.
+    (e.g. an inbox); read_only: PATCH/DELETE/POST are 405 (or ``read_only_status``) for signed-in users;
+    readers: only these roles read it, the others are refused (403) on every method.
     """
 
     model: type[models.Model]
@@ -98,6 +99,9 @@ class Case:
     update_ok: Callable | None = None  # (world, role, pk) → may this role update this row?
     append_only: bool = False  # rows are created, never changed or deleted (PATCH/DELETE 405 for writers)
     deletable: bool = True  # False: DELETE is 405 for writers (the endpoint never deletes)
+    readers: frozenset | None = None  # roles that may read the endpoint at all; every other role gets 403
+    read_only_status: int = 405  # a write to a read_only endpoint (403 where no role may write the model at all)
+    refusal_logged: bool = False  # the model is the security log: a refused request adds one row to it
 
 
 class World:

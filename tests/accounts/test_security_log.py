@@ -120,3 +120,16 @@ def test_retention_below_180_days_is_raised_to_180():
                        " VALUES (%s, 'old', 'login', '', '', 'ok', '{}')", [now - datetime.timedelta(days=60)])
     assert services.security_events_purge(now=now) == 0
     assert SecurityEvent.objects.filter(username="old").exists()
+
+
+def test_a_wrong_password_for_an_api_token_is_logged_once():
+    """BasicAuthentication sends user_login_failed with DRF's request, whose .user would authenticate again."""
+    import base64
+
+    user = f.UserFactory(username="lisi")
+    header = "Basic " + base64.b64encode(b"lisi:wrong-password").decode()
+    response = APIClient().post("/api/auth/token/", HTTP_AUTHORIZATION=header, REMOTE_ADDR="10.1.2.4")
+    assert response.status_code in (401, 403)
+    failed, = _events(SecurityAction.LOGIN_FAILED)
+    assert (failed.username, failed.user_id, failed.ip_address) == ("lisi", None, "10.1.2.4")
+    assert user.pk != failed.user_id

@@ -1,0 +1,6 @@
+"""The security log in the sidebar (core.menu registry), for the roles that may read it."""
+from core.menu import MENU, MenuEntry
+
+from .scoping import TOWN_UP
+
+MENU.append(MenuEntry(title="安全日志", url="accounts:security", icon="Lock", order=95, roles=TOWN_UP))
