@@ -29,6 +29,7 @@ class Command(BaseCommand):
         else:
             call_command("seed_demo", users_only=True)
         env = os.environ.copy()
+        env.setdefault("DJANGO_SECURE", "false")  # gunicorn below serves plain http (see config.settings)
         env["DATABASE_URL"] = os.environ.get("DATABASE_URL", "")
         bind = f"{options['host']}:{options['port']}"
         python = sys.executable
