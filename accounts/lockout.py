@@ -30,6 +30,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from drf_spectacular.authentication import BasicScheme
 from rest_framework import exceptions, status
 from rest_framework.authentication import BasicAuthentication
 
@@ -166,3 +167,9 @@ def login_allowed(request, username: str) -> bool:
     return AxesProxyHandler.is_allowed(request, {"username": username})
 
 
+
+
+class LockoutBasicScheme(BasicScheme):
+    """OpenAPI: plain HTTP Basic."""
+
+    target_class = "accounts.lockout.LockoutBasicAuthentication"
