@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import string
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
 CLASSES = {
@@ -11,6 +12,16 @@ CLASSES = {
     "digit": ("数字", lambda c: c.isdigit()),
     "symbol": ("符号", lambda c: c in string.punctuation or (not c.isalnum() and not c.isspace())),
 }
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's, with its message in Chinese (Django 5.2's zh_Hans catalogue lacks the new wording)."""
+
+    def get_error_message(self):
+        return f"密码长度太短，至少需要 {self.min_length} 个字符。"
+
+    def get_help_text(self):
+        return f"密码至少需要 {self.min_length} 个字符。"
 
 
 class LettersAndDigitsValidator:

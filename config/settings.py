@@ -363,7 +363,7 @@ if PASSWORD_POLICY not in ("standard", "strict"):
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
      "OPTIONS": {"user_attributes": ("username", "display_name", "first_name", "last_name", "email")}},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+    {"NAME": "accounts.passwords.MinimumLengthValidator",
      "OPTIONS": {"min_length": 12 if PASSWORD_POLICY == "strict" else 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "accounts.passwords.LettersAndDigitsValidator"},
