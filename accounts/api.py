@@ -102,11 +102,11 @@ class LoginView(knox_views.LoginView):
         return self.get_post_response(request, token, instance)
 
     def _check_otp(self, request, user):
+        if services.otp_confirmed_device(user) is None:
+            raise PermissionDenied("请先在浏览器中登录并绑定动态验证码，再申请令牌。")
         code = str(request.data.get("otp") or "") if hasattr(request.data, "get") else ""
         if not code:
             raise PermissionDenied("该账号须二次验证：请在请求中提供 otp 字段（6 位动态验证码）。")
-        if services.otp_confirmed_device(user) is None:
-            raise PermissionDenied("请先在浏览器中登录并绑定动态验证码，再申请令牌。")
         if services.otp_verify(request=request, user=user, code=code) is None:
             if getattr(request, "axes_locked_out", False):
                 raise LockedOut(lockout_message(request, {"username": user.get_username()}))
