@@ -53,6 +53,11 @@ class PasswordChangeForm(forms.Form):
         return data
 
 
+def _focus(form) -> str:
+    """The field the cursor starts in: the first one in error, else the first one."""
+    return next((name for name in form.fields if name in form.errors), next(iter(form.fields)))
+
+
 class PasswordChangeView(LoginRequiredMixin, FormView):
     """修改密码（首次登录时必须修改管理员设置的初始密码）。"""
 
@@ -62,7 +67,8 @@ class PasswordChangeView(LoginRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(page_title="修改密码", forced=self.request.user.must_change_password,
-                       help_texts=password_validators_help_texts(), next=_next_url(self.request, ""))
+                       help_texts=password_validators_help_texts(), next=_next_url(self.request, ""),
+                       focus=_focus(context["form"]))
         return context
 
     def form_valid(self, form):
@@ -103,7 +109,7 @@ class OtpView(LoginRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context.update(page_title="二次验证", next=_next_url(self.request, ""))
+        context.update(page_title="二次验证", next=_next_url(self.request, ""), focus="code")
         if services.otp_confirmed_device(user) is None:
             from django_otp.plugins.otp_totp.models import TOTPDevice
 

@@ -350,6 +350,8 @@ AXES_RESET_ON_SUCCESS = False
 AXES_CLIENT_IP_CALLABLE = "core.http.client_address"  # the security log's rule (TRUSTED_PROXIES)
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_VERBOSE = False
+# Successful sign-ins are in the security log already (accounts.SecurityEvent, with its retention).
+AXES_DISABLE_ACCESS_LOG = True
 AUTHENTICATION_BACKENDS = [
     "accounts.lockout.LockoutBackend",  # refuses locked accounts/addresses before any password check
     "django.contrib.auth.backends.ModelBackend",
