@@ -7,6 +7,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import JsonResponse
 from django.shortcuts import redirect
 
@@ -43,7 +45,7 @@ class SessionTimeoutMiddleware:
         if SESSION_KEY in session:
             now = int(time.time())
             login_at, seen_at = session.get(LOGIN_AT), session.get(SEEN_AT)
-            if login_at is None or seen_at is None:
+            if login_at is None or seen_at is None:  # a session older than these stamps
                 session[LOGIN_AT] = login_at or now
                 session[SEEN_AT] = now
             elif now - login_at > settings.SESSION_ABSOLUTE_HOURS * 3600:
@@ -52,11 +54,7 @@ class SessionTimeoutMiddleware:
                 return self._expired(request, "idle", IDLE_MESSAGE)
             elif now - seen_at >= SEEN_RESOLUTION:
                 session[SEEN_AT] = now
-        response = self.get_response(request)
-        if SESSION_KEY in session and LOGIN_AT not in session:  # signed in by this very request
-            now = int(time.time())
-            session[LOGIN_AT] = session[SEEN_AT] = now
-        return response
+        return self.get_response(request)
 
     def _expired(self, request, reason: str, message: str):
         request.logout_reason = f"session_{reason}"  # for the security log's LOGOUT row
@@ -67,6 +65,15 @@ class SessionTimeoutMiddleware:
                 return self.get_response(request)
             return JsonResponse({"detail": message}, status=401)
         return _to_page(request, settings.LOGIN_URL)
+
+
+@receiver(user_logged_in, dispatch_uid="session_limits_stamp")
+def _stamp_session(sender, request, user, **kwargs):
+    """Stamp the session when it signs in, so its first request need not write it. A token minted with
+    HTTP Basic also sends user_logged_in, but has no signed-in session to stamp (and must not get one)."""
+    session = getattr(request, "session", None)
+    if session is not None and SESSION_KEY in session:
+        session[LOGIN_AT] = session[SEEN_AT] = int(time.time())
 
 
 class LoginRequirementsMiddleware:

@@ -3,7 +3,6 @@ from base64 import b32encode
 
 import segno
 from django import forms
-from django.conf import settings
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin

@@ -77,3 +77,14 @@ def test_token_requests_are_not_concerned(client):
     api = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
     with time_machine.travel(timezone.now() + datetime.timedelta(hours=9)):
         assert api.get("/api/me/").status_code == 200
+
+
+def test_a_token_minted_with_basic_auth_opens_no_session():
+    import base64
+
+    from rest_framework.test import APIClient
+
+    user = f.make_user("api_consumer", None)
+    basic = "Basic " + base64.b64encode(f"{user.username}:{f.PASSWORD}".encode()).decode()
+    response = APIClient().post("/api/auth/token/", HTTP_AUTHORIZATION=basic)
+    assert response.status_code == 200 and settings.SESSION_COOKIE_NAME not in response.cookies
