@@ -1,11 +1,13 @@
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from knox import views as knox_views
 from rest_framework import serializers
-from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,6 +15,7 @@ from . import services
 from .api_base import ScopedViewSet
 from .auth import TokenAuthentication
 from .filters import SecurityEventFilter
+from .lockout import LockedOut, LockoutBasicAuthentication, lockout_message
 from .models import SecurityEvent
 from .permissions import AuthenticatedOnly
 from .scoping import user_scope
@@ -72,23 +75,64 @@ def _safe_can_write(scope, model):
         return False
 
 
-class LoginView(knox_views.LoginView):
-    """换取 API 令牌（HTTP Basic 或已登录会话）；令牌会过期，可撤销。"""
+class TokenRequestSerializer(serializers.Serializer):
+    otp = serializers.CharField(required=False, label="动态验证码", help_text="启用二次验证的账号须提供 6 位动态验证码")
 
-    authentication_classes = [BasicAuthentication, SessionAuthentication]
+
+class LoginView(knox_views.LoginView):
+    """换取 API 令牌（HTTP Basic 或已登录会话）；仅数据对接账号可申请；令牌会过期，可撤销。
+
+    Basic failures count towards the lockout (accounts.lockout); a locked account or address gets 429.
+    """
+
+    authentication_classes = [LockoutBasicAuthentication, SessionAuthentication]
     permission_classes = [AuthenticatedOnly]
     throttle_scope = "login"
 
     @extend_schema(
         summary="获取 API 令牌",
-        request=None,
+        request=TokenRequestSerializer,
         responses=inline_serializer("TokenResponse", {"expiry": serializers.DateTimeField(), "token": serializers.CharField()}),
     )
     def post(self, request, format=None):
-        return super().post(request, format=format)
+        user = request.user
+        if user.must_change_password:
+            raise PermissionDenied("请先修改初始密码。")
+        if not services.api_token_may_mint(user):
+            raise PermissionDenied("只有数据对接账号可以申请 API 令牌；浏览器请使用登录会话。")
+        if services.otp_required(user) and not _session_verified(request):
+            self._check_otp(request, user)
+        limit = self.get_token_limit_per_user()
+        if limit is not None and services.api_tokens_active(user=user) >= limit:
+            raise PermissionDenied(f"有效令牌已达上限（{limit} 个），请先撤销不用的令牌。")
+        instance, token = self.create_token()
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
+        return self.get_post_response(request, token, instance)
+
+    def _check_otp(self, request, user):
+        if services.otp_confirmed_device(user) is None:
+            raise PermissionDenied("请先在浏览器中登录并绑定动态验证码，再申请令牌。")
+        code = str(request.data.get("otp") or "") if hasattr(request.data, "get") else ""
+        if not code:
+            raise PermissionDenied("该账号须二次验证：请在请求中提供 otp 字段（6 位动态验证码）。")
+        if services.otp_verify(request=request, user=user, code=code) is None:
+            if getattr(request, "axes_locked_out", False):
+                raise LockedOut(lockout_message(request, {"username": user.get_username()}))
+            raise PermissionDenied("动态验证码错误。")
+
+    def create_token(self):
+        return services.api_token_create(request=self.request, user=self.request.user)
 
     def get_post_response_data(self, request, token, instance):
         return {"expiry": self.format_expiry_datetime(instance.expiry), "token": token}
+
+
+def _session_verified(request) -> bool:
+    """A browser session that has passed TOTP (django-otp's middleware marks the session's user)."""
+    if request.successful_authenticator is None or not isinstance(request.successful_authenticator, SessionAuthentication):
+        return False
+    is_verified = getattr(request._request.user, "is_verified", None)
+    return bool(is_verified and is_verified())
 
 
 class LogoutView(knox_views.LogoutView):
@@ -99,7 +143,9 @@ class LogoutView(knox_views.LogoutView):
 
     @extend_schema(summary="撤销当前令牌", request=None, responses={204: None})
     def post(self, request, format=None):
-        return super().post(request, format=format)
+        services.api_tokens_revoke(request=request, user=request.user, token=request.auth, reason="logout")
+        user_logged_out.send(sender=request.user.__class__, request=request, user=request.user)
+        return self.get_post_response(request)
 
 
 class LogoutAllView(knox_views.LogoutAllView):
@@ -110,7 +156,9 @@ class LogoutAllView(knox_views.LogoutAllView):
 
     @extend_schema(summary="撤销全部令牌", request=None, responses={204: None})
     def post(self, request, format=None):
-        return super().post(request, format=format)
+        services.api_tokens_revoke(request=request, user=request.user, reason="logout_all")
+        user_logged_out.send(sender=request.user.__class__, request=request, user=request.user)
+        return self.get_post_response(request)
 
 
 # --- The security log (read-only; district admins and town staff) -------------------------------------------

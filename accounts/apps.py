@@ -7,3 +7,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from . import audit, checks, menu  # noqa: F401  (security-log receivers; the scope system check; sidebar)
+        from . import middleware  # noqa: F401  (stamps a session's sign-in time for the session limits)

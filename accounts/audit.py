@@ -20,7 +20,9 @@ def _logged_out(sender, request, user, **kwargs):
     from .services import security_event_record
 
     if user is not None:
-        security_event_record(action=SecurityAction.LOGOUT, request=request, user=user)
+        reason = getattr(request, "logout_reason", "")  # e.g. session_idle (accounts.middleware)
+        security_event_record(action=SecurityAction.LOGOUT, request=request, user=user,
+                              detail={"reason": reason} if reason else None)
 
 
 @receiver(user_login_failed, dispatch_uid="security_log_login_failed")

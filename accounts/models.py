@@ -21,6 +21,9 @@ class User(AbstractUser):
     """平台用户。"""
 
     display_name = models.CharField("姓名", max_length=50, blank=True)
+    # Set when an administrator creates the account or resets its password (accounts.services): the
+    # password someone else chose must be replaced before the account can do anything else.
+    must_change_password = models.BooleanField("须修改初始密码", default=False)
 
     class Meta:
         verbose_name = "用户"
@@ -87,6 +90,7 @@ class SecurityAction(models.TextChoices):
     ROLE_GRANTED = "role_granted", "授予角色"
     ROLE_REVOKED = "role_revoked", "移除角色"
     OTP = "otp", "二次验证"
+    USER_CREATED = "user_created", "创建账号"
 
 
 class SecurityResult(models.TextChoices):

@@ -1,10 +1,14 @@
 import datetime
+import secrets
+import string
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from knox.models import AuthToken
+from knox.settings import knox_settings
 
 from core.http import client_address
 
@@ -37,10 +41,12 @@ def security_event_record(
     request (403, failed login) has no transaction to roll back, and a reveal is logged in the same
     transaction as the read it records.
     """
-    if user is None and not username and request is not None:
-        # a DRF Request's .user runs authentication again: from inside a failed sign-in (user_login_failed sent
-        # by BasicAuthentication) that recursed without end. Its Django request holds whoever is known so far.
-        candidate = getattr(getattr(request, "_request", request), "user", None)
+    if user is None and request is not None:
+        source = request
+        if hasattr(request, "_request") and "_user" not in vars(request):
+            # a DRF request still authenticating (a failed Basic login): its .user would authenticate again
+            source = request._request
+        candidate = getattr(source, "user", None)
         user = candidate if candidate is not None and candidate.is_authenticated else None
     if obj is not None:
         object_type, object_id = obj._meta.label_lower, obj.pk
@@ -118,3 +124,194 @@ def security_events_export(*, request, queryset, filters: dict):
         detail={"format": "xlsx", "filters": filters, "rows": count},
     )
     return target, count
+
+
+# --- Accounts, passwords, API tokens, TOTP (logins) ---------------------------------------------------
+
+
+def _password_validate(password: str, user: User, field: str = "password") -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from exc
+
+
+def password_generate(length: int = 14) -> str:
+    """A random initial password that meets the strict policy too (upper, lower, digits, a symbol)."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        chars = [secrets.choice(alphabet) for _ in range(length - 1)] + [secrets.choice("#%+-=@")]
+        if any(c.islower() for c in chars) and any(c.isupper() for c in chars) and any(c.isdigit() for c in chars):
+            return "".join(chars)
+
+
+@transaction.atomic
+def user_create(*, by: User | None, request=None, username: str, password: str, display_name: str = "",
+                is_active: bool = True) -> User:
+    """Create an account for someone else: the password is the administrator's, so the new user must change
+    it at first sign-in (``must_change_password``)."""
+    user = User(username=username, display_name=display_name, is_active=is_active, must_change_password=True)
+    user.full_clean(exclude=["password"])
+    _password_validate(password, user)
+    user.set_password(password)
+    user.save()
+    security_event_record(
+        action=SecurityAction.USER_CREATED, request=request, user=by, obj=user,
+        detail={"username": user.get_username()},
+    )
+    return user
+
+
+def user_password_change(*, request=None, user: User, old_password: str, new_password: str) -> User:
+    """The user changes their own password: the old one is checked, the new one must pass the policy and
+    differ from the old; every API token of the user is revoked (other sessions end by Django's session
+    hash; the caller keeps the current one with ``update_session_auth_hash``).
+
+    A wrong old password is logged and counts as a failed sign-in (lockout): whoever holds a session must
+    not get to guess the password without limit. That row is written outside the change's transaction."""
+    if not user.check_password(old_password):
+        security_event_record(action=SecurityAction.PASSWORD_CHANGED, request=request, user=user,
+                              result=SecurityResult.FAILED, detail={"reason": "wrong_old_password"})
+        if request is not None:
+            from .lockout import login_failure_record
+
+            login_failure_record(request, user.get_username())
+        raise ValidationError({"old_password": ["原密码不正确。"]})
+    if new_password == old_password:
+        raise ValidationError({"new_password": ["新密码不能与原密码相同。"]})
+    _password_validate(new_password, user, "new_password")
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        security_event_record(action=SecurityAction.PASSWORD_CHANGED, request=request, user=user, obj=user)
+        api_tokens_revoke(request=request, user=user, by=user, reason="password_changed")
+    return user
+
+
+@transaction.atomic
+def user_password_reset(*, by: User | None, request=None, user: User, password: str | None = None) -> str:
+    """Set a new password for ``user`` (random when none is given) and return it. Reset by someone else,
+    it must be changed at the next sign-in; every API token of the user is revoked, and every session
+    ends (Django's session hash)."""
+    if password is None:
+        password = password_generate()
+    else:
+        _password_validate(password, user)
+    user.set_password(password)
+    user.must_change_password = by is None or by.pk != user.pk
+    user.save(update_fields=["password", "must_change_password"])
+    security_event_record(
+        action=SecurityAction.PASSWORD_RESET, request=request, user=by, obj=user,
+        detail={"username": user.get_username()},
+    )
+    api_tokens_revoke(request=request, user=user, by=by, reason="password_reset")
+    return password
+
+
+def api_token_may_mint(user: User) -> bool:
+    """Only API consumers hold long-lived tokens; people use the browser's session."""
+    from .scoping import API_CONSUMER, user_scope
+
+    return API_CONSUMER in user_scope(user).roles
+
+
+def api_tokens_active(*, user: User) -> int:
+    from django.db.models import Q
+
+    return AuthToken.objects.filter(Q(expiry__gt=timezone.now()) | Q(expiry__isnull=True), user=user).count()
+
+
+@transaction.atomic
+def api_token_create(*, request=None, user: User) -> tuple[AuthToken, str]:
+    """Mint an expiring API token (knox) for an API consumer; the token itself is shown once, never logged."""
+    if not api_token_may_mint(user):
+        raise PermissionDenied("只有数据对接账号可以申请 API 令牌；浏览器请使用登录会话。")
+    instance, token = AuthToken.objects.create(user=user, expiry=knox_settings.TOKEN_TTL,
+                                               prefix=knox_settings.TOKEN_PREFIX)
+    security_event_record(
+        action=SecurityAction.TOKEN_CREATED, request=request, user=user, object_type="knox.authtoken",
+        object_id=instance.token_key, detail={"expiry": instance.expiry.isoformat() if instance.expiry else None},
+    )
+    return instance, token
+
+
+@transaction.atomic
+def api_tokens_revoke(*, request=None, user: User, by: User | None = None, token: AuthToken | None = None,
+                      reason: str = "revoked") -> int:
+    """Delete one token of ``user`` (``token``) or all of them; logged when anything was revoked."""
+    tokens = AuthToken.objects.filter(user=user)
+    if token is not None:
+        tokens = tokens.filter(pk=token.pk)
+    keys = list(tokens.values_list("token_key", flat=True))
+    if not keys:
+        return 0
+    tokens.delete()
+    security_event_record(
+        action=SecurityAction.TOKEN_REVOKED, request=request, user=by if by is not None else user,
+        object_type="knox.authtoken", object_id=keys[0] if len(keys) == 1 else "",
+        detail={"user": user.pk, "username": user.get_username(), "count": len(keys), "reason": reason},
+    )
+    return len(keys)
+
+
+def otp_required(user) -> bool:
+    """Whether ``user`` must pass a TOTP code (setting OTP_REQUIRED_FOR_STAFF; district, town, zone roles)."""
+    if not settings.OTP_REQUIRED_FOR_STAFF or not getattr(user, "is_authenticated", False):
+        return False
+    from .scoping import DISTRICT_ADMIN, TOWN_STAFF, ZONE_COMMITTEE, user_scope
+
+    return user.is_superuser or bool(user_scope(user).roles & {DISTRICT_ADMIN, TOWN_STAFF, ZONE_COMMITTEE})
+
+
+def otp_confirmed_device(user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+@transaction.atomic
+def otp_device_start(*, user: User):
+    """A new, unconfirmed TOTP device for enrolment (replacing an unfinished one)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="动态验证码", confirmed=False)
+
+
+def otp_verify(*, request, user: User, code: str):
+    """Check a 6-digit TOTP code: against the device being enrolled (confirmed on success), else against
+    the user's confirmed device. A wrong code is a failed sign-in attempt (lockout) and an OTP event.
+    Returns the device, or None."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from .lockout import http_request, login_failure_record
+
+    code = (code or "").strip()
+    device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
+              or TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first())
+    enrolling = device is not None and not device.confirmed
+    ok = device is not None and code.isdigit() and len(code) == 6 and device.verify_token(code)
+    if ok and enrolling:
+        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+        device.confirmed = True
+    security_event_record(
+        action=SecurityAction.OTP, request=http_request(request), user=user,
+        result=SecurityResult.OK if ok else SecurityResult.FAILED,
+        detail={"step": "enrol" if enrolling else "verify"},
+    )
+    if not ok:
+        login_failure_record(request, user.get_username())
+        return None
+    return device
+
+
+@transaction.atomic
+def otp_devices_reset(*, by: User | None, request=None, user: User) -> int:
+    """Remove a user's TOTP devices (a lost phone): they enrol again at the next sign-in."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    deleted, _ = TOTPDevice.objects.filter(user=user).delete()
+    security_event_record(action=SecurityAction.OTP, request=request, user=by, obj=user,
+                          detail={"step": "reset", "devices": deleted})
+    return deleted

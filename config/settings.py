@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "knox",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -63,11 +66,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.LoginRequirementsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     "accounts.audit.ForbiddenLogMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -108,9 +115,6 @@ DATABASES["default"].setdefault("TEST", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 
@@ -131,7 +135,6 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_HTTPONLY = False  # the Vue pages read it to send X-CSRFToken
 
 # --- REST framework -------------------------------------------------------------
@@ -367,10 +370,6 @@ if LOG_FILE:
     }
     LOGGING["root"]["handlers"].append("file")
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-
 import pghistory  # noqa: E402
 
 PGHISTORY_DEFAULT_TRACKERS = (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
@@ -382,3 +381,87 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # The security log page and API (/security/, /api/security-events/): one xlsx export holds at most this many rows
 # (a larger one is refused with a message asking for narrower filters).
 SECURITY_LOG_EXPORT_MAX_ROWS = env.int("SECURITY_LOG_EXPORT_MAX_ROWS", default=100_000)
+
+# --- Logins (issue 8 §2) ---
+# Password validators, lockout, session limits, API tokens, optional TOTP, HTTPS defaults.
+# README "Security and operations" explains each knob.
+import datetime as _dt  # noqa: E402
+import sys as _sys  # noqa: E402
+
+# Lockout (django-axes, database handler: every gunicorn worker reads the same counts). An account is
+# refused after LOGIN_FAILURE_LIMIT_USER failures, an address after LOGIN_FAILURE_LIMIT_ADDRESS, counted
+# over LOGIN_LOCKOUT_MINUTES; the lockout lasts that long after the failure that triggered it.
+# accounts.lockout.LockoutHandler applies the two limits to axes' two parameter lists.
+LOGIN_FAILURE_LIMIT_USER = env.int("LOGIN_FAILURE_LIMIT_USER", default=5)
+LOGIN_FAILURE_LIMIT_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_ADDRESS", default=20)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+AXES_ENABLED = env.bool("LOGIN_LOCKOUT_ENABLED", default=True)
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # per account OR per address, not the pair
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT_USER
+AXES_COOLOFF_TIME = _dt.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+# Attempts during a lockout do not push its end back: the time the message gives stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success does not wipe the counts: it would also wipe its address's count, so one valid account would
+# let an address guess other accounts' passwords without limit.
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "core.http.client_address"  # the security log's rule (TRUSTED_PROXIES)
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+# Successful sign-ins are in the security log already (accounts.SecurityEvent, with its retention).
+AXES_DISABLE_ACCESS_LOG = True
+AUTHENTICATION_BACKENDS = [
+    "accounts.lockout.LockoutBackend",  # refuses locked accounts/addresses before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Password policy: "standard" (length >= 8, letters and digits, not common, not like the user's name) or
+# "strict" for 等保 sites (length >= 12 and three of upper case, lower case, digits, symbols).
+PASSWORD_POLICY = env.str("PASSWORD_POLICY", default="standard")
+if PASSWORD_POLICY not in ("standard", "strict"):
+    raise environ.ImproperlyConfigured("PASSWORD_POLICY must be 'standard' or 'strict'")
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "display_name", "first_name", "last_name", "email")}},
+    {"NAME": "accounts.passwords.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12 if PASSWORD_POLICY == "strict" else 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "accounts.passwords.LettersAndDigitsValidator"},
+]
+if PASSWORD_POLICY == "strict":
+    AUTH_PASSWORD_VALIDATORS.append(
+        {"NAME": "accounts.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}})
+
+# Sessions: signed out after SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS after
+# signing in whatever the activity (accounts.middleware.SessionTimeoutMiddleware).
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=8)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
+
+# Optional TOTP second factor (django-otp) for district, town and zone roles (and superusers).
+OTP_REQUIRED_FOR_STAFF = env.bool("OTP_REQUIRED_FOR_STAFF", default=False)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="党建工作区平台")
+
+# HTTPS. DJANGO_SECURE turns on secure cookies, the HTTPS redirect and HSTS. Default: on whenever DEBUG is
+# off, except for the embedded dev database and the test run (both plain http on 127.0.0.1);
+# `manage.py run_platform` (make run) passes DJANGO_SECURE=false to its gunicorn, which serves plain
+# http://127.0.0.1:8000. Production leaves it on; set SECURE_SSL_REDIRECT=false only when the intranet's
+# TLS terminator already redirects http to https.
+_RUNNING_TESTS = "pytest" in _sys.modules
+DJANGO_SECURE = env.bool("DJANGO_SECURE", default=not DEBUG and not EMBEDDED_DATABASE and not _RUNNING_TESTS)
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=DJANGO_SECURE)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if DJANGO_SECURE:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain http
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    # The TLS terminator in front says whether the client used https.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if not SECURE_HSTS_PRELOAD:
+        # Intranet host names cannot be on browsers' public HSTS preload list, so security.W021 does not apply.
+        SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"

@@ -11,9 +11,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("healthz", HealthView.as_view(), name="healthz"),
+    path("", include("accounts.urls")),
     path("", include("mediation.urls")),
     path("", include("visits.urls")),
     path("", include("notifications.urls")),
-    path("", include("accounts.urls")),
     path("", include("core.urls")),
 ]

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     # 0004 is another change being written in parallel: whichever lands second re-points its dependency
     # (or adds a merge migration); this one only adds an index.
     dependencies = [
-        ('accounts', '0003_security_log'),
+        ('accounts', '0004_logins'),
     ]
 
     operations = [

@@ -32,7 +32,7 @@ def _token(user) -> str:
 def test_basic_auth_gives_a_token_that_works(zone):
     village = f.VillageFactory(zone=zone)
     f.VillageFactory()  # another zone
-    user = f.make_user("zone_committee", zone)
+    user = f.make_user("api_consumer", zone)  # only API consumers may mint tokens
     token = _token(user)
     client = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
     response = client.get("/api/villages/")
@@ -49,7 +49,7 @@ def test_wrong_password_gets_no_token(zone):
 
 
 def test_revoked_token_is_401(zone):
-    token = _token(f.make_user("zone_committee", zone))
+    token = _token(f.make_user("api_consumer", zone))
     client = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.post("/api/auth/token/revoke/").status_code == 204
     response = client.get("/api/villages/")
@@ -58,7 +58,7 @@ def test_revoked_token_is_401(zone):
 
 
 def test_revoke_all_revokes_every_token_of_the_user(zone):
-    user = f.make_user("zone_committee", zone)
+    user = f.make_user("api_consumer", zone)
     first, second = _token(user), _token(user)
     assert APIClient(HTTP_AUTHORIZATION=f"Token {first}").post("/api/auth/token/revoke-all/").status_code == 204
     assert APIClient(HTTP_AUTHORIZATION=f"Token {second}").get("/api/villages/").status_code == 401
@@ -91,7 +91,8 @@ def test_token_requests_need_no_csrf_but_session_writes_do(zone):
     session = APIClient(enforce_csrf_checks=True)
     session.force_login(user)
     assert session.patch(f"/api/villages/{village.pk}/", {"name": "改名村"}, format="json").status_code == 403
-    token = APIClient(HTTP_AUTHORIZATION=f"Token {_token(user)}", enforce_csrf_checks=True)
+    _instance, key = AuthToken.objects.create(user=user)  # a writer's token (the endpoint mints only for API consumers)
+    token = APIClient(HTTP_AUTHORIZATION=f"Token {key}", enforce_csrf_checks=True)
     assert token.patch(f"/api/villages/{village.pk}/", {"name": "改名村"}, format="json").status_code == 200
 
 

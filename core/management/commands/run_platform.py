@@ -36,6 +36,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         prepare_database(options["scale"], self.stdout)
         env = os.environ.copy()
+        env.setdefault("DJANGO_SECURE", "false")  # gunicorn below serves plain http (see config.settings)
         env["DATABASE_URL"] = os.environ.get("DATABASE_URL", "")
         bind = f"{options['host']}:{options['port']}"
         python = sys.executable
