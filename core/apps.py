@@ -1,6 +1,19 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _record_pii_key(**kwargs):
+    from core.services import pii_canary_ensure
+
+    pii_canary_ensure()
 
 
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "公共"
+
+    def ready(self):
+        from core import checks  # noqa: F401  registers the key check
+
+        # After migrate (and after a test flush, which re-emits the signal): record the newest key.
+        post_migrate.connect(_record_pii_key, sender=self, dispatch_uid="core.pii_canary")
