@@ -118,3 +118,14 @@ def load_keys(env, *, debug: bool, var_dir: Path) -> tuple[str, list[tuple[str, 
     elif not ring:
         raise ImproperlyConfigured("缺少密钥 PII_KEY（或 PII_KEYS）。")
     return secret_key, ring
+
+
+def use_development_keys(var_dir: Path | None = None) -> None:
+    """For tools that run against throwaway databases (bench/): this checkout's development keys,
+    unless keys are set. They run with a DATABASE_URL and DEBUG off, which settings treat as production."""
+    if os.environ.get("DJANGO_SECRET_KEY") and (os.environ.get("PII_KEYS") or os.environ.get("PII_KEY")):
+        return
+    keys = _dev_keys(var_dir or Path(__file__).resolve().parent.parent / "var")
+    os.environ.setdefault("DJANGO_SECRET_KEY", keys["DJANGO_SECRET_KEY"])
+    if not (os.environ.get("PII_KEYS") or os.environ.get("PII_KEY")):
+        os.environ["PII_KEYS"] = keys["PII_KEYS"]
