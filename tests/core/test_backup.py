@@ -90,6 +90,6 @@ def test_backup_restore_drill(tmp_path, empty_databases):
     assert reveal.returncode == 0, reveal.stderr[-3000:]
     assert reveal.stdout.strip().splitlines()[-1] == id_number
     # and the restored database passes the start-up checks with these keys
-    check = manage(target, "check")
+    check = manage(target, "check", "--database", "default")
     assert check.returncode == 0, check.stderr[-3000:]
     connection.close()
