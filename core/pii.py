@@ -3,7 +3,8 @@
 ID-card numbers (居民身份证号) and phone numbers are never stored in plain text:
 each field keeps a Fernet ciphertext (for the explicit reveal action), an
 HMAC-SHA256 keyed hash (for exact lookups and uniqueness) and a masked form
-(for lists and exports).
+(for lists and exports). Keys rotate: PII_KEYS is a ring, newest first (see Keys
+below); ``manage.py pii_rotate`` moves stored data onto the newest key.
 """
 from __future__ import annotations
 
