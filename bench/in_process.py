@@ -13,6 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from config.keys import use_development_keys  # noqa: E402
+
+use_development_keys()  # throwaway bench databases: this checkout's dev keys unless keys are set
 
 import django  # noqa: E402
 

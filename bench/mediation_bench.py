@@ -30,6 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from config.keys import use_development_keys  # noqa: E402
+
+use_development_keys()  # throwaway bench databases: this checkout's dev keys unless keys are set
 BENCHMARKS = ROOT / "BENCHMARKS.md"
 START, END = "<!-- bench:mediation:start -->", "<!-- bench:mediation:end -->"
 GOAL_LIST_MS, GOAL_STATS_MS = 100.0, 300.0

@@ -544,6 +544,10 @@ def run_other(script: str, base: str, db_name: str, args: list[str]) -> dict:
 
 
 def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    from config.keys import use_development_keys
+
+    use_development_keys()  # the benchmark databases are throwaway: this checkout's dev keys (var/), inherited by every step
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", help="benchmark database (default: <configured database>_bench)")
     parser.add_argument("--reuse", action="store_true", help="keep district data already in the benchmark database (no seed timing)")

@@ -32,6 +32,9 @@ def setup_django(name: str) -> None:
     os.environ["DATABASE_URL"] = db_url(name)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
+    from config.keys import use_development_keys  # noqa: E402
+
+    use_development_keys()  # throwaway bench databases: this checkout's dev keys unless keys are set
     import django
 
     django.setup()

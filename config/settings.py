@@ -15,9 +15,17 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789")
-# Key for personal data at rest (Fernet-style, derived with HKDF in core.pii).
-PII_KEY = env("PII_KEY", default=SECRET_KEY)
+# Secret key, and the personal-data key ring (config/keys.py): refused in production when missing or a default.
+from config.keys import load_keys  # noqa: E402
+SECRET_KEY, PII_KEYS = load_keys(env, debug=DEBUG, var_dir=VAR_DIR)
+# --- Keys (issue 8 §1, §4) ---
+# Environment: DJANGO_SECRET_KEY; PII_KEYS = "id:key,…" newest first (the first encrypts, all decrypt)
+# or its one-key shorthand PII_KEY (= "1:<key>"). Required in production (DATABASE_URL set, DEBUG off);
+# PII never falls back to the secret key; `make run` (embedded database) generates both once under var/.
+# pg_dump/pg_restore for `manage.py backup` / `restore`: a directory holding them; empty picks the newest found.
+PG_BIN_DIR = env("PG_BIN_DIR", default="")
+# Where `manage.py backup` writes when no --output is given.
+BACKUP_DIR = Path(env("BACKUP_DIR", default=str(VAR_DIR / "backups")))
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); the security log records the

@@ -1,4 +1,11 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _record_pii_key(**kwargs):
+    from core.services import pii_canary_ensure
+
+    pii_canary_ensure()
 
 
 class CoreConfig(AppConfig):
@@ -9,3 +16,7 @@ class CoreConfig(AppConfig):
         from .logs import connect_request_signals
 
         connect_request_signals()  # request log lines: the trusted client address, paths without query strings
+        from core import checks  # noqa: F401  registers the key check
+
+        # After migrate (and after a test flush, which re-emits the signal): record the newest key.
+        post_migrate.connect(_record_pii_key, sender=self, dispatch_uid="core.pii_canary")

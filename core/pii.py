@@ -3,55 +3,166 @@
 ID-card numbers (居民身份证号) and phone numbers are never stored in plain text:
 each field keeps a Fernet ciphertext (for the explicit reveal action), an
 HMAC-SHA256 keyed hash (for exact lookups and uniqueness) and a masked form
-(for lists and exports).
+(for lists and exports). Keys rotate: PII_KEYS is a ring, newest first (see Keys
+below); ``manage.py pii_rotate`` moves stored data onto the newest key.
 """
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime
 import functools
 import hashlib
 import hmac
 
 import phonenumbers
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.signals import setting_changed
+from django.db.models import Q
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
+# --- Keys ----------------------------------------------------------------------------
+# settings.PII_KEYS is a ring of (key id, secret), newest first (config/keys.py). Each secret gives,
+# through HKDF, a Fernet key and an HMAC key. Ciphertexts need no key id: MultiFernet tries every key.
+# Hashes do: a lookup must compute the hash under each key, so every hash is stored as "<key id>:<hex>".
+# A hash without a prefix was written before key ids existed, by some key of the ring (PII_KEY = id 1).
+#
+# Uniqueness during a rotation: the same number hashes differently under two keys, so a unique
+# constraint on the hash column alone no longer sees a duplicate across versions. We keep the
+# constraint (it still serialises concurrent inserts under the newest key, the only key new rows
+# use) and the services look the number up under every key (hash_q) before writing; the rows that
+# still carry an old hash exist already, so that look-up is not racy. pii_rotate rewrites a row's
+# hash from old to new; a clash there (two rows with one number) fails loudly on the constraint.
+# A separate "key version" column would not help: the uniqueness question is the same.
+
+HASH_SEPARATOR = ":"
+# "<id of up to 8 characters>:<64 hex digits>"
+HASH_MAX_LENGTH = 80
+_HKDF_SALT = b"zones-pii"
+
+
+@dataclasses.dataclass(frozen=True)
+class PiiKey:
+    id: str
+    fernet: Fernet
+    hash_key: bytes
+
+
+def _derive(secret: str, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=_HKDF_SALT, info=purpose).derive(secret.encode())
+
 
 @functools.cache
-def _derive(purpose: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"zones-pii", info=purpose).derive(
-        settings.PII_KEY.encode()
+def key_ring() -> tuple[PiiKey, ...]:
+    """The configured keys, newest (the one that encrypts) first."""
+    ring = tuple(
+        PiiKey(key_id, Fernet(base64.urlsafe_b64encode(_derive(secret, b"encrypt"))), _derive(secret, b"hash"))
+        for key_id, secret in settings.PII_KEYS
     )
+    if not ring:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("未配置个人信息密钥（PII_KEY 或 PII_KEYS）。")
+    return ring
 
 
 @functools.cache
-def _fernet() -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(_derive(b"encrypt")))
+def _multi_fernet() -> MultiFernet:
+    return MultiFernet([key.fernet for key in key_ring()])
+
+
+def primary_key_id() -> str:
+    return key_ring()[0].id
+
+
+def key_ids() -> list[str]:
+    return [key.id for key in key_ring()]
+
+
+def _reset_keys(*, setting, **kwargs) -> None:
+    if setting == "PII_KEYS":
+        key_ring.cache_clear()
+        _multi_fernet.cache_clear()
+
+
+setting_changed.connect(_reset_keys)
 
 
 def encrypt(value: str) -> str:
-    return _fernet().encrypt(value.encode()).decode() if value else ""
+    return _multi_fernet().encrypt(value.encode()).decode() if value else ""
 
 
 def decrypt(token: str) -> str:
     if not token:
         return ""
     try:
-        return _fernet().decrypt(token.encode()).decode()
-    except InvalidToken as exc:  # a key rotated without re-encryption
+        return _multi_fernet().decrypt(token.encode()).decode()
+    except InvalidToken as exc:  # the key that wrote it was removed from PII_KEYS before pii_rotate finished
         raise ValueError("无法解密个人信息（密钥不匹配）") from exc
 
 
+def decrypt_with(key: PiiKey, token: str) -> str:
+    """Decrypt with one key only (the canary check: is this id's secret the one that wrote it?)."""
+    return key.fernet.decrypt(token.encode()).decode()
+
+
+def _hmac(key: PiiKey, value: str) -> str:
+    return hmac.new(key.hash_key, value.encode(), hashlib.sha256).hexdigest()
+
+
 def keyed_hash(value: str) -> str:
+    """The hash to store for a new value: under the newest key, prefixed with its id."""
     if not value:
         return ""
-    return hmac.new(_derive(b"hash"), value.encode(), hashlib.sha256).hexdigest()
+    key = key_ring()[0]
+    return f"{key.id}{HASH_SEPARATOR}{_hmac(key, value)}"
+
+
+def lookup_hashes(value: str) -> list[str]:
+    """Every stored form a value may have: under each key of the ring, and unprefixed (before key ids)."""
+    if not value:
+        return []
+    hashes_ = []
+    for key in key_ring():
+        digest = _hmac(key, value)
+        hashes_ += [f"{key.id}{HASH_SEPARATOR}{digest}", digest]
+    return hashes_
+
+
+def hash_q(field: str, value: str) -> Q:
+    """Filter for rows whose ``field`` (a ``*_hash`` column) holds ``value`` under any key of the ring."""
+    return Q(**{f"{field}__in": lookup_hashes(value)}) if value else Q(pk__in=[])
+
+
+def hash_key_id(stored_hash: str) -> str | None:
+    """Id of the key that made a stored hash; None for a hash from before key ids."""
+    key_id, sep, _digest = stored_hash.rpartition(HASH_SEPARATOR)
+    return key_id if sep else None
+
+
+def is_current(stored_hash: str) -> bool:
+    """True when a stored hash (and the ciphertext written with it) is under the newest key."""
+    return not stored_hash or hash_key_id(stored_hash) == primary_key_id()
+
+
+# --- Which models hold personal data ------------------------------------------------------
+
+def protected_models() -> list[tuple[type, tuple[str, ...]]]:
+    """(model, fields) for every model declaring ``pii_fields``.
+
+    A field name ``f`` stands for the columns ``f_encrypted`` and ``f_hash``, always written
+    together (so the hash's key id is the ciphertext's). Discovered here, so that core needs
+    no import of the apps that own the data.
+    """
+    from django.apps import apps
+
+    return [(model, tuple(model.pii_fields)) for model in apps.get_models()
+            if getattr(model, "pii_fields", ()) and not model._meta.proxy]
 
 
 # --- ID-card numbers ---------------------------------------------------------------
@@ -146,6 +257,8 @@ def protect_phone(value: str) -> dict[str, str]:
 
 class ProtectedPhoneMixin:
     """For models with phone_encrypted / phone_hash / phone_masked columns."""
+
+    pii_fields: tuple[str, ...] = ("phone",)  # the models with an ID number too add "id_number"
 
     def set_phone(self, raw: str) -> None:
         protected = protect_phone(raw)

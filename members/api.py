@@ -73,7 +73,7 @@ class PartyMemberViewSet(ScopedViewSet):
 
             raise ValidationError({"id_number": [f"身份证号：{m}" if not m.startswith("身份证号") else m
                                                  for m in exc.messages]}) from exc
-        found = scope.filter(self.get_scoped_queryset().filter(id_number_hash=pii.keyed_hash(number)),
+        found = scope.filter(self.get_scoped_queryset().filter(pii.hash_q("id_number_hash", number)),
                              roles=REVEAL_ROLES, owner=False)
         rows = list(found)
         security_event_record(action=SecurityAction.PII_LOOKUP, request=request, object_type="members.partymember",

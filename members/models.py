@@ -68,16 +68,18 @@ class Duty(models.TextChoices):
 class PartyMember(PinyinKeyMixin, pii.ProtectedPhoneMixin, models.Model):
     """党员。身份证号与电话加密保存，列表只显示脱敏形式。"""
 
+    pii_fields = ("id_number", "phone")
+
     branch = models.ForeignKey(PartyBranch, on_delete=models.PROTECT, related_name="members", verbose_name="所在党组织")
     name = models.CharField("姓名", max_length=50)
     name_pinyin = models.CharField("拼音", max_length=200, blank=True, editable=False)
     gender = models.CharField("性别", max_length=1, choices=Gender.choices, editable=False)
     id_number_encrypted = models.TextField("身份证号(密文)", editable=False)
-    id_number_hash = models.CharField("身份证号(摘要)", max_length=64, unique=True, editable=False)
+    id_number_hash = models.CharField("身份证号(摘要)", max_length=pii.HASH_MAX_LENGTH, unique=True, editable=False)
     id_number_masked = models.CharField("身份证号", max_length=18, editable=False)
     birth_date = models.DateField("出生日期", editable=False)
     phone_encrypted = models.TextField("电话(密文)", blank=True, editable=False)
-    phone_hash = models.CharField("电话(摘要)", max_length=64, blank=True, editable=False, db_index=True)
+    phone_hash = models.CharField("电话(摘要)", max_length=pii.HASH_MAX_LENGTH, blank=True, editable=False, db_index=True)
     phone_masked = models.CharField("电话", max_length=20, blank=True, editable=False)
     joined_on = models.DateField("入党日期")
     status = models.CharField("党员类别", max_length=20, choices=MemberStatus.choices, default=MemberStatus.FULL)

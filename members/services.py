@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
+from core import pii
 from villages.models import Household
 
 from .models import LINK_MAX, HouseholdLink, MemberStatus, PartyBranch, PartyMember
@@ -42,7 +43,11 @@ def _check_member(member: PartyMember) -> None:
         errors["joined_on"] = "入党日期不合理：入党时应年满18周岁。"
     if member.joined_on and member.joined_on > datetime.date.today():
         errors["joined_on"] = "入党日期不能晚于今天。"
-    if member.id_number_hash and PartyMember.objects.filter(id_number_hash=member.id_number_hash).exclude(pk=member.pk).exists():
+    # Under every key of the ring: during a rotation the other member may still carry an old hash
+    # (the unique constraint only compares hashes made by one key; see core.pii).
+    if member.id_number_encrypted and PartyMember.objects.filter(
+        pii.hash_q("id_number_hash", pii.decrypt(member.id_number_encrypted))
+    ).exclude(pk=member.pk).exists():
         errors["id_number"] = "该身份证号已登记为其他党员。"
     if errors:
         raise ValidationError(errors)

@@ -157,7 +157,7 @@ class Household(PinyinKeyMixin, pii.ProtectedPhoneMixin, models.Model):
     address = models.CharField("住址", max_length=200)
     people_count = models.PositiveSmallIntegerField("人口数", validators=[MinValueValidator(1)])
     phone_encrypted = models.TextField("电话(密文)", blank=True, editable=False)
-    phone_hash = models.CharField("电话(摘要)", max_length=64, blank=True, editable=False)  # exact lookups: index in Meta
+    phone_hash = models.CharField("电话(摘要)", max_length=pii.HASH_MAX_LENGTH, blank=True, editable=False)  # exact lookups: index in Meta
     phone_masked = models.CharField("电话", max_length=20, blank=True, editable=False)
     tags = ArrayField(models.CharField(max_length=10, choices=CircumstanceTag.choices), default=list, blank=True, verbose_name="情况标签")
     color = models.CharField("四色分类", max_length=10, choices=HouseholdColor.choices, default=HouseholdColor.GREEN)

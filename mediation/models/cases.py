@@ -175,15 +175,17 @@ class PartyRole(models.TextChoices):
 class DisputeParty(PinyinKeyMixin, pii.ProtectedPhoneMixin, models.Model):
     """纠纷当事人。电话、身份证号加密保存，列表只显示脱敏形式。"""
 
+    pii_fields = ("id_number", "phone")
+
     case = models.ForeignKey(DisputeCase, on_delete=models.CASCADE, related_name="parties", verbose_name="案件")
     role = models.CharField("身份", max_length=20, choices=PartyRole.choices, default=PartyRole.APPLICANT)
     name = models.CharField("姓名", max_length=50)
     name_pinyin = models.CharField("拼音", max_length=200, blank=True, editable=False)
     phone_encrypted = models.TextField("电话(密文)", blank=True, editable=False)
-    phone_hash = models.CharField("电话(摘要)", max_length=64, blank=True, editable=False, db_index=True)
+    phone_hash = models.CharField("电话(摘要)", max_length=pii.HASH_MAX_LENGTH, blank=True, editable=False, db_index=True)
     phone_masked = models.CharField("电话", max_length=20, blank=True, editable=False)
     id_number_encrypted = models.TextField("身份证号(密文)", blank=True, editable=False)
-    id_number_hash = models.CharField("身份证号(摘要)", max_length=64, blank=True, editable=False, db_index=True)
+    id_number_hash = models.CharField("身份证号(摘要)", max_length=pii.HASH_MAX_LENGTH, blank=True, editable=False, db_index=True)
     id_number_masked = models.CharField("身份证号", max_length=18, blank=True, editable=False)
     address = models.CharField("住址", max_length=200, blank=True)
     confirmed_at = models.DateTimeField("确认协议时间", null=True, blank=True, editable=False)

@@ -1,4 +1,4 @@
-"""Masked ID numbers of dispute parties lose digits 15–16, as members' do (see members 0003)."""
+"""Masked ID numbers of dispute parties lose digits 15–16, as members' do (see members 0004)."""
 from django.db import migrations
 
 REMASK = """
@@ -12,6 +12,6 @@ UPDATE mediation_disputepartyevent SET id_number_masked = left(id_number_masked,
 
 
 class Migration(migrations.Migration):
-    dependencies = [("mediation", "0004_case_zone_town_required")]
+    dependencies = [("mediation", "0005_pii_key_version")]
 
     operations = [migrations.RunSQL(REMASK, migrations.RunSQL.noop)]

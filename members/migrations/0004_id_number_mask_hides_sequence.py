@@ -17,6 +17,6 @@ UPDATE members_partymemberevent SET id_number_masked = left(id_number_masked, 6)
 
 
 class Migration(migrations.Migration):
-    dependencies = [("members", "0002_initial")]
+    dependencies = [("members", "0003_pii_key_version")]
 
     operations = [migrations.RunSQL(REMASK, migrations.RunSQL.noop)]
