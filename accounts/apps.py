@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "用户与权限"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the scope system check)
+        from . import audit, checks  # noqa: F401  (security-log receivers; the scope system check)

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 import pghistory
 
@@ -68,18 +69,60 @@ class RoleAssignment(models.Model):
         return f"{self.user} · {self.get_role_display()} · {node}"
 
 
-class PiiRevealLog(models.Model):
-    """个人信息查看记录：每次显示完整身份证号/电话都留痕。"""
+class SecurityAction(models.TextChoices):
+    LOGIN = "login", "登录"
+    LOGIN_FAILED = "login_failed", "登录失败"
+    LOCKOUT = "lockout", "账号锁定"
+    LOGOUT = "logout", "退出登录"
+    PASSWORD_CHANGED = "password_changed", "修改密码"
+    PASSWORD_RESET = "password_reset", "重置密码"
+    TOKEN_CREATED = "token_created", "创建令牌"
+    TOKEN_REVOKED = "token_revoked", "撤销令牌"
+    PII_REVEAL = "pii_reveal", "查看完整个人信息"
+    PII_LOOKUP = "pii_lookup", "按身份证号查找"
+    EXPORT = "export", "导出"
+    FORBIDDEN = "forbidden", "拒绝访问"
+    ROLE_GRANTED = "role_granted", "授予角色"
+    ROLE_REVOKED = "role_revoked", "移除角色"
+    OTP = "otp", "二次验证"
 
-    user = models.ForeignKey(User, on_delete=models.PROTECT, verbose_name="查看人")
-    model = models.CharField("对象类型", max_length=50)
-    object_id = models.BigIntegerField("对象ID")
-    fields = models.CharField("查看字段", max_length=100)
-    ip_address = models.GenericIPAddressField("IP地址", null=True, blank=True)
-    revealed_at = models.DateTimeField("查看时间", auto_now_add=True)
+
+class SecurityResult(models.TextChoices):
+    OK = "ok", "成功"
+    FAILED = "failed", "失败"
+    DENIED = "denied", "拒绝"
+
+
+class SecurityEvent(models.Model):
+    """安全日志：登录、令牌、个人信息查看、导出、拒绝访问、角色变更。只增不改。
+
+    Append-only in the database: a trigger (migration accounts.0003) refuses every UPDATE and every
+    DELETE of a row younger than 180 days, whatever the application does; the retention job
+    (`accounts.services.security_events_purge`) deletes only older rows. The user is kept as an id and
+    a name without a foreign-key constraint, so deleting an account never needs to touch the log.
+    """
+
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", verbose_name="用户"
+    )
+    username = models.CharField("用户名", max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField("客户端地址", null=True, blank=True)
+    action = models.CharField("操作", max_length=30, choices=SecurityAction.choices)
+    object_type = models.CharField("对象类型", max_length=60, blank=True)
+    object_id = models.CharField("对象ID", max_length=64, blank=True)
+    result = models.CharField("结果", max_length=10, choices=SecurityResult.choices, default=SecurityResult.OK)
+    detail = models.JSONField("详情", default=dict, blank=True)
 
     class Meta:
-        verbose_name = "个人信息查看记录"
-        verbose_name_plural = "个人信息查看记录"
-        indexes = [models.Index(fields=["model", "object_id"])]
-        ordering = ["-revealed_at"]
+        verbose_name = "安全日志"
+        verbose_name_plural = "安全日志"
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-at"], name="security_event_user_at"),
+            models.Index(fields=["action", "-at"], name="security_event_action_at"),
+            models.Index(fields=["object_type", "object_id"], name="security_event_object"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.get_action_display()} {self.get_result_display()}"

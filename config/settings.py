@@ -20,6 +20,12 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-i
 PII_KEY = env("PII_KEY", default=SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks); the security log records the
+# client address they report. Empty: the peer address is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Security log (accounts.SecurityEvent): rows older than this are deleted by the daily retention job.
+# 网络安全法 Art. 21 asks for at least six months; the database refuses to delete younger rows anyway.
+SECURITY_LOG_RETENTION_DAYS = max(env.int("SECURITY_LOG_RETENTION_DAYS", default=180), 180)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -59,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    "accounts.audit.ForbiddenLogMiddleware",
     "pghistory.middleware.HistoryMiddleware",
 ]
 
@@ -201,6 +208,11 @@ CELERY_BEAT_SCHEDULE = {
     "mediation-flag-uncovered-shifts": {
         "task": "mediation.tasks.flag_uncovered_shifts",
         "schedule": crontab(minute=30, hour=7),
+    },
+    "security-log-retention": {
+        "task": "accounts.tasks.purge_security_events",
+        "schedule": crontab(minute=27, hour=3),
+        "expires": 3600,
     },
     "purge-expired-api-tokens": {
         "task": "accounts.tasks.purge_expired_tokens",

@@ -347,7 +347,7 @@ class DisputeCaseViewSet(ScopedViewSet):
             raise PermissionDenied("您的角色不能查看完整个人信息。")
         parties = list(case.parties.all())
         for party in parties:
-            pii_reveal_log(user=request.user, obj=party, fields=["phone", "id_number"], ip_address=request.META.get("REMOTE_ADDR"))
+            pii_reveal_log(request=request, obj=party, fields=["phone", "id_number"])
         return Response([{"id": p.pk, "name": p.name, **p.reveal()} for p in parties])
 
     @extend_schema(

@@ -49,7 +49,7 @@ class PartyMemberViewSet(ScopedViewSet):
         member = self.get_object()
         if not reveal_allowed(request.user, member):
             raise PermissionDenied("您的角色不能查看完整个人信息。")
-        pii_reveal_log(user=request.user, obj=member, fields=["id_number", "phone"], ip_address=request.META.get("REMOTE_ADDR"))
+        pii_reveal_log(request=request, obj=member, fields=["id_number", "phone"])
         return Response(member.reveal())
 
     @extend_schema(summary="党员离开：重新分配其联系的户（预览/执行）", request=serializers.MemberLeaveSerializer,

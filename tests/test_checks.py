@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from accounts.api_base import ScopedViewSet
 from accounts.checks import check_router
-from accounts.models import PiiRevealLog
+from accounts.models import SecurityEvent
 from villages.models import Village
 from villages.serializers import VillageSerializer
 
@@ -39,10 +39,10 @@ class MixinOverridingViewSet(UnscopedQuerysetMixin, ScopedViewSet):
 
 
 class UnscopedModelViewSet(ScopedViewSet):
-    queryset = PiiRevealLog.objects.all()  # a model with no ScopeSpec
+    queryset = SecurityEvent.objects.all()  # a model with no ScopeSpec
 
     def get_scoped_queryset(self):
-        return PiiRevealLog.objects.all()
+        return SecurityEvent.objects.all()
 
 
 class GoodViewSet(ScopedViewSet):

@@ -154,7 +154,7 @@ class HouseholdViewSet(ScopedViewSet):
         household = self.get_object()
         if not reveal_allowed(request.user, household):
             raise PermissionDenied("您的角色不能查看完整个人信息。")
-        pii_reveal_log(user=request.user, obj=household, fields=["phone"], ip_address=request.META.get("REMOTE_ADDR"))
+        pii_reveal_log(request=request, obj=household, fields=["phone"])
         return Response({"phone": household.reveal_phone()})
 
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from rest_framework.test import APIClient
 
-from accounts.models import PiiRevealLog
+from accounts.models import SecurityAction, SecurityEvent
 from core import pii
 from members.models import PartyMember
 from tests import factories as f
@@ -156,8 +156,10 @@ def test_reveal_for_cadre_roles_is_logged(place, who):
     assert response.status_code == 200
     assert response.data == {"id_number": VALID_ID, "phone": PHONE}
     assert client.post(f"/api/households/{household.pk}/reveal/").data == {"phone": PHONE}
-    logs = list(PiiRevealLog.objects.filter(user=user).order_by("id").values_list("model", "object_id", "fields"))
-    assert logs == [("members.partymember", member.pk, "id_number,phone"), ("villages.household", household.pk, "phone")]
+    logs = list(SecurityEvent.objects.filter(user=user, action=SecurityAction.PII_REVEAL).order_by("id")
+                .values_list("object_type", "object_id", "detail"))
+    assert logs == [("members.partymember", str(member.pk), {"fields": ["id_number", "phone"]}),
+                    ("villages.household", str(household.pk), {"fields": ["phone"]})]
 
 
 @pytest.mark.parametrize("who", ["grid", "api"])
@@ -169,13 +171,13 @@ def test_reveal_is_refused_to_grid_members_and_api_consumers(place, who):
         response = client.post(url)
         assert response.status_code == 403  # …but not the full number
         assert VALID_ID not in json.dumps(response.data) and PHONE not in json.dumps(response.data)
-    assert not PiiRevealLog.objects.exists()
+    assert not SecurityEvent.objects.filter(action=SecurityAction.PII_REVEAL).exists()
 
 
 def test_reveal_out_of_scope_is_404_and_not_logged(place):
     client = _client(f.make_user("zone_committee", f.WorkZoneFactory()))
     assert client.post(f"/api/members/{place['member'].pk}/reveal/").status_code == 404
-    assert not PiiRevealLog.objects.exists()
+    assert not SecurityEvent.objects.filter(action=SecurityAction.PII_REVEAL).exists()
 
 
 def test_exact_lookup_by_id_number_uses_the_keyed_hash(place):

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import PiiRevealLog, Role
+from accounts.models import Role, SecurityAction, SecurityEvent
 from mediation import services
 from mediation.models import CaseState, DisputeCase, DutyShift, FollowUp
 from tests.factories import HouseholdFactory, MicroGridFactory, NaturalVillageFactory, make_user
@@ -204,7 +204,8 @@ def test_reveal_is_for_cadres_and_logged(world, spread):
     response = client_for(world.cadre_a1).post(f"/api/dispute-cases/{case.pk}/reveal/")
     assert response.status_code == 200
     assert response.json()[0]["phone"] == "13805311234"
-    assert PiiRevealLog.objects.filter(user=world.cadre_a1, model="mediation.disputeparty").count() == 2
+    assert SecurityEvent.objects.filter(
+        user=world.cadre_a1, action=SecurityAction.PII_REVEAL, object_type="mediation.disputeparty").count() == 2
     assert client_for(world.consumer_a).post(f"/api/dispute-cases/{case.pk}/reveal/").status_code == 403
 
 
