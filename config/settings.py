@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.DatabaseFaultsMiddleware",  # web statements' time limits; database faults → 503
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -473,3 +474,17 @@ if DJANGO_SECURE:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- Timeouts and faults (issue 8 §4–§5) ---
+# Web requests only (core.middleware): the worker and management commands may run and wait longer.
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=30000)  # a web statement running longer → 503
+DB_LOCK_TIMEOUT_MS = env.int("DB_LOCK_TIMEOUT_MS", default=5000)  # a web statement waiting longer for a lock → 503
+# Also limit web statements outside transactions with a session SET; 0 behind pgbouncer in transaction mode.
+DB_SESSION_TIMEOUTS = env.bool("DB_SESSION_TIMEOUTS", default=True)
+# Seconds to wait for a database connection (libpq connect_timeout): an unreachable server fails, not hangs.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
+# Publishing to the broker (beat, and any web dispatch) gives up quickly instead of retrying for ever.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=3.0)  # seconds per attempt
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+if REDIS_URL:  # the redis client's own socket timeouts (seconds), so a hung Redis cannot hold a request
+    CELERY_BROKER_TRANSPORT_OPTIONS.update({"socket_connect_timeout": 3, "socket_timeout": 10})

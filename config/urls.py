@@ -4,6 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from core.health import HealthView
 
+# a database fault raised outside a view is a 503 too (core.middleware handles those raised in views)
+handler500 = "core.middleware.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("config.api")),

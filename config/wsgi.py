@@ -10,3 +10,7 @@ application = get_wsgi_application()
 from core.checks import pii_keys_startup  # noqa: E402
 
 pii_keys_startup()
+
+from core.middleware import web_process  # noqa: E402  (after setup: it reads settings)
+
+web_process()  # gunicorn and runserver serve only web requests: their sessions keep the web's time limits

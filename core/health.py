@@ -24,3 +24,10 @@ class Broker(HealthCheck):
 
 class HealthView(HealthCheckView):
     checks = ("health_check.checks.Database", Broker)
+
+    async def get(self, request, *args, **kwargs):
+        response = await super().get(request, *args, **kwargs)
+        # a dependency down is "unavailable" (load balancers and probes read 503), not a bug in this server (500)
+        if response.status_code == 500:
+            response.status_code = 503
+        return response

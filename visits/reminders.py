@@ -13,12 +13,14 @@ the whole job safe to run again at any point:
    committee (red households sooner) → town staff. A step flags the reminder rows it escalates
    and creates the notifications for them in the same statement, so each step notifies once.
 
-Runs are serialised by a session advisory lock, which also tells the sweeper whether a run is
-alive: a killed worker's connection drops and releases it.
+Runs are serialised by a transaction-level advisory lock (``JOB_LOCK_KEY``) taken first in the run's one
+transaction, which also tells the sweeper whether a run is alive: a killed worker's connection drops, its
+transaction aborts and the lock goes with it. Transaction-level, not session-level, so it works behind a
+connection pooler in transaction mode (pgbouncer), where a session lock would stay with whichever server
+connection the pooler handed out and never be released by the run that took it.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime
 import logging
 import time
@@ -354,26 +356,27 @@ def escalations_run(*, on: datetime.date) -> dict:
     return counts
 
 
-@contextlib.contextmanager
-def job_lock():
-    """Serialise runs of the daily job (session advisory lock; a dead worker's connection releases it)."""
+def job_lock() -> None:
+    """Serialise runs of the daily job: call first inside the run's transaction; held until it commits or rolls back
+    (a dead worker's connection aborts it)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [JOB_LOCK_KEY])
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [JOB_LOCK_KEY])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [JOB_LOCK_KEY])
 
 
 def job_is_running() -> bool:
-    """True while some live connection holds the job lock."""
+    """True while some live transaction (or session) of this database holds the job lock.
+
+    Read from ``pg_locks`` rather than by trying the lock: nothing is taken, so the answer does not depend on the
+    caller's transaction or on which server connection a pooler lends it. A bigint advisory key shows as
+    (classid = high 32 bits, objid = low 32 bits, objsubid = 1)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [JOB_LOCK_KEY])
-        acquired = cursor.fetchone()[0]
-        if acquired:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [JOB_LOCK_KEY])
-    return not acquired
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND classid = %s AND objid = %s AND objsubid = 1)",
+            [JOB_LOCK_KEY >> 32, JOB_LOCK_KEY & 0xFFFF_FFFF],
+        )
+        return cursor.fetchone()[0]
 
 
 def _max_attempts() -> int:
@@ -405,7 +408,8 @@ def reminder_job_run(*, on: datetime.date | None = None, full: bool = False) -> 
     stats: dict = {"date": on.isoformat(), "full": full}
     timings: dict = {}
     try:
-        with job_lock(), transaction.atomic():
+        with transaction.atomic():
+            job_lock()  # first: a second run waits here, then finds the first one's rows and adds nothing
             with connection.cursor() as cursor:
                 _job_session(cursor)
                 # the run is all or nothing and marked finished in the same transaction: if the server crashed

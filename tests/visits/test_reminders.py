@@ -154,10 +154,13 @@ def test_the_sweeper_reruns_a_dead_day_but_not_a_live_or_finished_one(world, clo
     assert reminders.scheduled_run_date() == clock.today - D(days=1)
     clock.advance(hours=3)
     ReminderRun.objects.create(run_on=clock.today, attempts=1)  # started, never finished: its worker died
-    with other_connection.cursor() as cursor:  # …unless a live worker still holds the job lock
-        cursor.execute("SELECT pg_advisory_lock(%s)", [reminders.JOB_LOCK_KEY])
+    with other_connection.cursor() as cursor:  # …unless a live worker's run still holds the job lock
+        cursor.execute("BEGIN")
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [reminders.JOB_LOCK_KEY])  # as a run takes it
+        assert reminders.job_is_running()
         assert reminders.reminder_sweep()["action"] == "running"
-        cursor.execute("SELECT pg_advisory_unlock(%s)", [reminders.JOB_LOCK_KEY])
+        cursor.execute("ROLLBACK")  # the run's transaction ends (commit, rollback or a dropped connection)
+    assert not reminders.job_is_running()
     result = reminders.reminder_sweep()
     assert result["action"] == "rerun" and result["result"]["digests"] == 1
     assert reminders.reminder_sweep()["action"] == "none"

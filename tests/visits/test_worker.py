@@ -16,7 +16,7 @@ from visits.models import Reminder, ReminderRun
 
 from .workers import Broker, backend_alive, backends_waiting_on, kill, wait_for, worker
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 BROKERS = ["filesystem", "redis"]
 
 
