@@ -35,7 +35,6 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from base64 import b64encode
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,13 +147,15 @@ def free_port() -> int:
 class Gunicorn:
     def __init__(self, db_url: str, workers: int, worker_class: str, threads: int):
         self.port = free_port()
+        self.db_url = db_url
         self.url = f"http://127.0.0.1:{self.port}"
         self.config = f"{workers} × {worker_class}" + (f" ({threads} threads)" if worker_class == "gthread" else "")
         command = [PYTHON, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{self.port}", "-w", str(workers),
                    "-k", worker_class, "--backlog", "256", "--log-level", "warning"]
         if worker_class == "gthread":
             command += ["--threads", str(threads)]
-        env = dict(os.environ, DATABASE_URL=db_url, LOG_LEVEL="WARNING")
+        # plain http on loopback, as `make run` serves it (no https redirect); production settings otherwise
+        env = dict(os.environ, DATABASE_URL=db_url, LOG_LEVEL="WARNING", DJANGO_SECURE="false")
         self.log = open(ROOT / "var" / "bench-gunicorn.log", "w")
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
@@ -212,10 +213,11 @@ def cpu_snapshot(server: Gunicorn, db_url: str) -> dict[int, float]:
 
 
 def token_for(server: Gunicorn, username: str) -> str:
-    request = urllib.request.Request(server.url + "/api/auth/token/", method="POST", data=b"")
-    request.add_header("Authorization", "Basic " + b64encode(f"{username}:demo12345".encode()).decode())
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)["token"]
+    """A knox token for `username`, made in the database: only API consumers may mint one over the API
+    (POST /api/auth/token/), but the benchmark measures the list in a zone's and a town's scope."""
+    script = ("from knox.models import AuthToken; from accounts.models import User; "
+              f"print(AuthToken.objects.create(user=User.objects.get(username={username!r}))[1])")
+    return manage(server.db_url, "shell", "-c", script).stdout.strip().splitlines()[-1]
 
 
 def households_count(server: Gunicorn, token: str) -> int:
