@@ -525,6 +525,7 @@ def write_report(text: str) -> None:
 # Other issues' benchmarks: (script, which data it needs, its arguments). Each rewrites its own section.
 OTHER_BENCHES = (
     ("mediation_bench.py", "district", []),
+    ("security_bench.py", "district", ["--db", "{db_name}"]),
     ("visits_reminders.py", "million", ["--db", "{db_name}"]),
 )
 

@@ -49,6 +49,10 @@ def setup(db: str | None) -> None:
     name = db or parts.path.lstrip("/") + "_bench"
     os.environ["DATABASE_URL"] = urllib.parse.urlunsplit(parts._replace(path="/" + name))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["DJANGO_SECURE"] = "false"  # the test client speaks plain http
+    from config.keys import use_development_keys
+
+    use_development_keys()  # the bench database was seeded by bench/run_all.py with this checkout's dev keys
     import django
 
     django.setup()
