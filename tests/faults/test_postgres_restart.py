@@ -17,7 +17,8 @@ def test_requests_fail_cleanly_while_postgres_restarts_and_nothing_is_half_writt
     db = PrivatePostgres()
     try:
         env = {"DATABASE_URL": db.url, "DATABASE_NAME": "faults", "REDIS_URL": "",
-               "CELERY_BROKER_DIR": str(tmp_path / "broker"), "DB_CONNECT_TIMEOUT": "2"}
+               "CELERY_BROKER_DIR": str(tmp_path / "broker"), "DB_CONNECT_TIMEOUT": "2",
+               "DJANGO_SECURE": "false"}  # gunicorn on plain http: no redirect to https
         seeded = json.loads(manage(env, "shell", "-c", open(__file__.replace("test_postgres_restart.py", "seed.py")).read())
                             .strip().splitlines()[-1])
         token, households = seeded["token"], seeded["households"]
