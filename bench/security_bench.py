@@ -162,7 +162,7 @@ def render(r: dict) -> str:
         START,
         "## 安全日志的开销（issue 8）",
         "",
-        f"由 `bench/security_bench.py` 于 {r['when']} 生成（章丘规模基准库，单个 Django 进程、测试客户端、完整中间件与会话认证；"
+        f"由 `bench/security_bench.py` 于 {r['when']}（北京时间）生成（章丘规模基准库，单个 Django 进程、测试客户端、完整中间件与会话认证；"
         f"{r['machine']}，1 分钟负载 {r['load']:.2f}；安全日志表中已有 {r['rows']:,} 行）。",
         "",
         "| 项目 | 目标 | 实测 | 结论 |",
