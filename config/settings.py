@@ -225,12 +225,12 @@ CELERY_BEAT_SCHEDULE = {
     "organization-weekly-tree-check": {
         "task": "organization.tasks.weekly_tree_check",
         "schedule": crontab(minute=45, hour=2, day_of_week=0),
-        "expires": 6 * 3600,
+        "options": {"expires": 6 * 3600},
     },
     "security-log-retention": {
         "task": "accounts.tasks.purge_security_events",
         "schedule": crontab(minute=27, hour=3),
-        "expires": 3600,
+        "options": {"expires": 3600},
     },
     "purge-expired-api-tokens": {
         "task": "accounts.tasks.purge_expired_tokens",

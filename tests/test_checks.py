@@ -102,3 +102,15 @@ def test_healthz_fails_when_the_broker_is_down(settings):
     assert response.status_code == 503  # unavailable, not a server bug
     broker = next(v for k, v in response.json().items() if k.startswith("Broker"))
     assert "消息队列不可用" in broker
+
+
+def test_every_beat_entry_is_one_celery_beat_accepts():
+    """Beat builds a ScheduleEntry from each setting: a misplaced key (e.g. `expires` outside `options`)
+    stops beat at start-up, and nothing else would notice."""
+    from celery.beat import ScheduleEntry
+    from django.conf import settings
+
+    from config.celery import app
+
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        ScheduleEntry(name=name, app=app, **entry)
