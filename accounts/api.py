@@ -1,3 +1,4 @@
+from django.urls import path
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.http import FileResponse
 from django.utils import timezone
@@ -210,3 +211,12 @@ class SecurityEventViewSet(ScopedViewSet):
         name = f"安全日志-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
         return FileResponse(target, as_attachment=True, filename=name,
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+ROUTES = [("security-events", SecurityEventViewSet)]
+URLS = [
+    path("me/", MeView.as_view(), name="me"),
+    path("auth/token/", LoginView.as_view(), name="knox-login"),
+    path("auth/token/revoke/", LogoutView.as_view(), name="knox-logout"),
+    path("auth/token/revoke-all/", LogoutAllView.as_view(), name="knox-logout-all"),
+]

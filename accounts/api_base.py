@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -12,6 +13,8 @@ from rest_framework.response import Response
 from rest_framework.validators import UniqueTogetherValidator
 
 from .scoping import REVEAL_ROLES, user_scope
+
+ASSIGNMENT_NODES = ("town", "zone", "village", "grid")  # the nodes a role assignment can sit on
 
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
@@ -36,9 +39,6 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
 def users_in_scope(user, queryset):
     """Accounts one may point at (e.g. a grid worker's login): oneself, and users holding a role on a
     node one can read; the whole district sees every account."""
-    from villages.models import MicroGrid, Village
-    from zones.models import Town, WorkZone
-
     from .models import RoleAssignment
 
     scope = user_scope(user)
@@ -46,13 +46,59 @@ def users_in_scope(user, queryset):
         return queryset.none()
     if any(grant.level is None for grant in scope.grants):
         return queryset
-    held = RoleAssignment.objects.filter(
-        Q(town__in=scope.filter(Town.objects.all()).values("pk"))
-        | Q(zone__in=scope.filter(WorkZone.objects.all()).values("pk"))
-        | Q(village__in=scope.filter(Village.objects.all()).values("pk"))
-        | Q(grid__in=scope.filter(MicroGrid.objects.all()).values("pk"))
-    )
-    return queryset.filter(Q(pk__in=held.values("user")) | Q(pk=user.pk))
+    held = Q()
+    for name in ASSIGNMENT_NODES:  # the node models are reached through the assignment's own relations
+        node_model = RoleAssignment._meta.get_field(name).related_model
+        held |= Q(**{f"{name}__in": scope.filter(node_model.objects.all()).values("pk")})
+    held_by = RoleAssignment.objects.filter(held).values("user")
+    return queryset.filter(Q(pk__in=held_by) | Q(pk=user.pk))
+
+
+def scoped_row(request, model, pk, *, field: str | None, write: bool = False, missing: str | None = None,
+               denied: str | None = None):
+    """A row the request names by id (in its body or query), seen through the caller's scope.
+
+    Out of scope it does not exist: a 400 naming ``field`` (a 404 when ``field`` is None, for a path or
+    query parameter). With ``write``, a row one may read but not write is a 403. The messages name the
+    model, never the row.
+    """
+    scope = user_scope(request.user)
+    name = model._meta.verbose_name
+    obj = scope.filter(model._default_manager.all()).filter(pk=pk).first()
+    if obj is None:
+        message = missing or f"{name}“{pk}”不存在或不在您的管辖范围内。"
+        if field is None:
+            raise Http404(message)
+        raise serializers.ValidationError({field: message})
+    if write and not scope.filter(model._default_manager.filter(pk=pk), write=True).exists():
+        raise PermissionDenied(denied or f"您无权修改该{name}。")
+    return obj
+
+
+class MoveParamsSerializer(serializers.Serializer):
+    """A reorganisation move's request: the target's id (a subclass names the field) and ``apply``."""
+
+    apply = serializers.BooleanField(default=False, label="确认执行（否则仅预览）")
+
+
+def move_params(field: str, label: str) -> type[MoveParamsSerializer]:
+    """The request serializer of one move: ``{field: <target id>, "apply": bool}``."""
+    name = "Move" + "".join(part.title() for part in field.split("_")) + "Serializer"
+    return type(name, (MoveParamsSerializer,), {field: serializers.IntegerField(label=label), "__module__": __name__})
+
+
+def move_response(request, obj, *, params: type[MoveParamsSerializer], target_model, service, error_field=None,
+                  denied: str | None = None):
+    """Run a move service on ``obj`` toward the writable target the request names: its preview, or with
+    ``apply`` the move itself. The target out of scope is a 400 (on ``error_field``, default the target
+    field), readable but not writable a 403."""
+    data = params(data=request.data)
+    data.is_valid(raise_exception=True)
+    field = next(name for name in data.fields if name != "apply")
+    target = scoped_row(request, target_model, data.validated_data[field], field=error_field or field, write=True,
+                        missing=f"目标{target_model._meta.verbose_name}不存在或不在您的管辖范围内。",
+                        denied=denied or f"您无权向该{target_model._meta.verbose_name}迁入。")
+    return Response(service(obj, target, apply=data.validated_data["apply"]))
 
 
 class ScopedModelSerializer(serializers.ModelSerializer):

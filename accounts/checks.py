@@ -6,19 +6,42 @@ from .scoping import ScopeSpec
 
 @checks.register(checks.Tags.security)
 def check_api_scoped(app_configs=None, **kwargs):
-    from config.api import router
+    return check_routes(routed_viewsets())
 
-    return check_router(router)
+
+def routed_viewsets() -> list[tuple[str, type]]:
+    """(route, viewset class) of every viewset the URLconf serves, found by walking the resolver (the
+    URLconf is the project's top; this app does not import it)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+    from rest_framework.viewsets import ViewSetMixin
+
+    found: dict[type, str] = {}
+
+    def walk(patterns, prefix):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern):
+                klass = getattr(entry.callback, "cls", None)
+                if klass is not None and issubclass(klass, ViewSetMixin):
+                    found.setdefault(klass, (prefix + str(entry.pattern)).replace("^", "").replace("$", ""))
+
+    walk(get_resolver().url_patterns, "/")
+    return [(route, viewset) for viewset, route in found.items()]
 
 
 def check_router(router) -> list[checks.Error]:
-    """The errors for one DRF router (separate from the registered check so tests can give their own)."""
+    """The errors for one DRF router (tests give their own)."""
+    return check_routes([(f"/api/{prefix}/", viewset) for prefix, viewset, _basename in router.registry])
+
+
+def check_routes(routes) -> list[checks.Error]:
     from .api_base import ScopedViewSet
 
     errors = []
-    for prefix, viewset, _basename in router.registry:
+    for prefix, viewset in routes:
         if not issubclass(viewset, ScopedViewSet):
-            errors.append(checks.Error(f"/api/{prefix}/ 的视图集 {viewset.__name__} 未继承 ScopedViewSet。", id="accounts.E002"))
+            errors.append(checks.Error(f"{prefix} 的视图集 {viewset.__name__} 未继承 ScopedViewSet。", id="accounts.E002"))
             continue
         if _overrides_get_queryset(viewset, ScopedViewSet):
             errors.append(
@@ -29,7 +52,7 @@ def check_router(router) -> list[checks.Error]:
         if model is None or not isinstance(getattr(model, "scope", None), ScopeSpec):
             errors.append(
                 checks.Error(
-                    f"/api/{prefix}/ 的模型 {getattr(model, '__name__', '?')} 没有声明 scope（ScopeSpec）。", id="accounts.E001"
+                    f"{prefix} 的模型 {getattr(model, '__name__', '?')} 没有声明 scope（ScopeSpec）。", id="accounts.E001"
                 )
             )
     return errors

@@ -58,7 +58,7 @@ def base_url() -> str:
     if url:
         return url
     sys.path.insert(0, str(ROOT))
-    from config.embedded import embedded_database_url  # starts the embedded PostgreSQL under var/
+    from core.embedded import embedded_database_url  # starts the embedded PostgreSQL under var/
 
     return embedded_database_url(ROOT / "var")
 

@@ -1,56 +1,31 @@
-"""The API router: plural kebab-case routes under /api/."""
+"""The API's routes, gathered from the apps: plural kebab-case routes under /api/.
+
+Each app of ours declares in its ``api.py``
+- ``ROUTES``: ``[(prefix, ViewSet), …]`` for the router (every viewset a ``ScopedViewSet``: accounts.E002);
+- ``URLS``: plain ``path(...)`` entries for views that are not viewsets (e.g. ``me/``, a move).
+A new capability adds its routes in its own app; nothing here changes.
+"""
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
+from django.conf import settings
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import LoginView, LogoutAllView, LogoutView, MeView, SecurityEventViewSet
-from mediation.api import (
-    DisputeCaseViewSet, DutyOfficerViewSet, DutyShiftViewSet, FollowUpViewSet, MediationRoomViewSet,
-)
-from members.api import HouseholdLinkViewSet, PartyBranchViewSet, PartyMemberViewSet
-from notifications.api import NotificationViewSet
-from visits.api import ColorChangeViewSet, ReminderViewSet, VisitPolicyViewSet, VisitViewSet
-from villages.api import (
-    HouseholdViewSet, MicroGridViewSet, NaturalVillageViewSet, OverviewView, TreeView, VillageCadreViewSet,
-    VillageViewSet,
-)
-from zones.api import (
-    CommitteeMemberViewSet, PartyInstructorViewSet, SunkCadrePostingViewSet, TownViewSet, WorkZoneViewSet,
-    ZoneOfficeViewSet,
-)
+
+def _api_modules():
+    base = str(settings.BASE_DIR)
+    for config in apps.get_app_configs():
+        if str(config.path).startswith(base) and find_spec(f"{config.name}.api") is not None:
+            yield import_module(f"{config.name}.api")
+
 
 router = DefaultRouter()
-router.register("towns", TownViewSet)
-router.register("zones", WorkZoneViewSet)
-router.register("zone-offices", ZoneOfficeViewSet)
-router.register("committee-members", CommitteeMemberViewSet)
-router.register("sunk-cadres", SunkCadrePostingViewSet)
-router.register("instructors", PartyInstructorViewSet)
-router.register("villages", VillageViewSet)
-router.register("village-cadres", VillageCadreViewSet)
-router.register("natural-villages", NaturalVillageViewSet)
-router.register("grids", MicroGridViewSet)
-router.register("households", HouseholdViewSet)
-router.register("branches", PartyBranchViewSet)
-router.register("members", PartyMemberViewSet)
-router.register("household-links", HouseholdLinkViewSet)
-router.register("mediation-rooms", MediationRoomViewSet)
-router.register("duty-officers", DutyOfficerViewSet)
-router.register("duty-shifts", DutyShiftViewSet)
-router.register("dispute-cases", DisputeCaseViewSet)
-router.register("follow-ups", FollowUpViewSet)
-router.register("notifications", NotificationViewSet)
-router.register("visit-policies", VisitPolicyViewSet)
-router.register("color-changes", ColorChangeViewSet)
-router.register("visits", VisitViewSet)
-router.register("reminders", ReminderViewSet)
-router.register("security-events", SecurityEventViewSet)
+extra_urls = []
+for module in _api_modules():
+    for prefix, viewset in getattr(module, "ROUTES", ()):
+        router.register(prefix, viewset)
+    extra_urls += getattr(module, "URLS", [])
 
-urlpatterns = [
-    path("me/", MeView.as_view(), name="me"),
-    path("tree/", TreeView.as_view(), name="tree"),
-    path("overview/", OverviewView.as_view(), name="overview"),
-    path("auth/token/", LoginView.as_view(), name="knox-login"),
-    path("auth/token/revoke/", LogoutView.as_view(), name="knox-logout"),
-    path("auth/token/revoke-all/", LogoutAllView.as_view(), name="knox-logout-all"),
-    path("", include(router.urls)),
-]
+urlpatterns = [*extra_urls, path("", include(router.urls))]

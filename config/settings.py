@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "visits",
     "mediation",
     "organization",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -110,7 +111,7 @@ EMBEDDED_DATABASE = "DATABASE_URL" not in env  # started here, under var/pgdata
 if not EMBEDDED_DATABASE:
     DATABASES = {"default": env.db("DATABASE_URL")}
 else:
-    from config.embedded import embedded_database_url
+    from core.embedded import embedded_database_url
 
     DATABASES = {"default": env.db_url_config(embedded_database_url(VAR_DIR))}
 if "DATABASE_NAME" in env:  # e.g. a worker started by a test against the test database

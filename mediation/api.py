@@ -400,3 +400,12 @@ class FollowUpViewSet(ScopedViewSet):
         follow_up = services.follow_up_record(follow_up=follow_up, by=request.user, **params.validated_data)
         follow_up = self.get_scoped_queryset().get(pk=follow_up.pk)
         return Response(serializers.FollowUpSerializer(follow_up).data)
+
+
+ROUTES = [
+    ("mediation-rooms", MediationRoomViewSet),
+    ("duty-officers", DutyOfficerViewSet),
+    ("duty-shifts", DutyShiftViewSet),
+    ("dispute-cases", DisputeCaseViewSet),
+    ("follow-ups", FollowUpViewSet),
+]

@@ -125,3 +125,10 @@ class HouseholdLinkViewSet(ScopedViewSet):
 
     def destroy_instance(self, instance):
         services.household_link_delete(link=instance)
+
+
+ROUTES = [
+    ("branches", PartyBranchViewSet),
+    ("members", PartyMemberViewSet),
+    ("household-links", HouseholdLinkViewSet),
+]

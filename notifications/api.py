@@ -43,3 +43,6 @@ class NotificationViewSet(ScopedViewSet):
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
         return Response({"marked": services.notification_mark_all_read(user=request.user)})
+
+
+ROUTES = [("notifications", NotificationViewSet)]

@@ -1,3 +1,4 @@
+from django.db.models import Exists, OuterRef
 from django_filters import rest_framework as filters
 
 from core.filters import SearchFilterSet
@@ -52,7 +53,6 @@ class HouseholdFilter(SearchFilterSet):
         return queryset.filter(tags__contains=[value])
 
     def filter_linked(self, queryset, name, value):
-        from members.selectors import households_unlinked
-
-        unlinked = households_unlinked(queryset)
-        return queryset.exclude(pk__in=unlinked.values("pk")) if value else unlinked
+        link_model = Household._meta.get_field("link").related_model  # members sit above villages
+        linked = Exists(link_model.objects.filter(household=OuterRef("pk")))
+        return queryset.filter(linked if value else ~linked)

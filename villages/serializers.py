@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.api_base import ScopedModelSerializer
+from accounts.api_base import ScopedModelSerializer, move_params
 
 from .models import CircumstanceTag, Household, HouseholdColor, MicroGrid, NaturalVillage, Village, VillageCadre
 
@@ -84,22 +84,5 @@ class HouseholdSerializer(ScopedModelSerializer):
         read_only_fields = ["natural_village", "village", "zone", "town", "phone_masked", "next_visit_due", "created_at", "updated_at"]
 
 
-class MoveVillageSerializer(serializers.Serializer):
-    zone = serializers.IntegerField(label="目标工作区ID")
-    apply = serializers.BooleanField(default=False, label="确认执行（否则仅预览）")
-
-
-class MoveNaturalVillageSerializer(serializers.Serializer):
-    village = serializers.IntegerField(label="目标村/社区ID")
-    apply = serializers.BooleanField(default=False, label="确认执行（否则仅预览）")
-
-
-class MoveGridSerializer(serializers.Serializer):
-    natural_village = serializers.IntegerField(label="目标自然村ID")
-    apply = serializers.BooleanField(default=False, label="确认执行（否则仅预览）")
-
-
-class MovePreviewSerializer(serializers.Serializer):
-    applied = serializers.BooleanField(label="已执行")
-    households = serializers.IntegerField(label="涉及户数")
-    details = serializers.DictField(label="明细")
+MoveNaturalVillageSerializer = move_params("village", "目标村/社区ID")
+MoveGridSerializer = move_params("natural_village", "目标自然村ID")

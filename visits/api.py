@@ -208,3 +208,11 @@ class ReminderViewSet(ScopedViewSet):
 
     def get_scoped_queryset(self):
         return Reminder.objects.select_related("household")
+
+
+ROUTES = [
+    ("visit-policies", VisitPolicyViewSet),
+    ("color-changes", ColorChangeViewSet),
+    ("visits", VisitViewSet),
+    ("reminders", ReminderViewSet),
+]

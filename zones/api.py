@@ -1,13 +1,9 @@
 from django.db.models import Case, IntegerField, When
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.types import OpenApiTypes
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from accounts.api_base import ScopedViewSet
-from accounts.scoping import user_scope
 
 from . import filters, serializers, services
 from .models import CommitteeMember, CommitteeRole, OfficeKind, PartyInstructor, SunkCadrePosting, Town, WorkZone, ZoneOffice
@@ -46,22 +42,6 @@ class WorkZoneViewSet(ScopedViewSet):
         if serializer.instance is None:
             return services.zone_create(**serializer.validated_data)
         return serializer.save()
-
-    @extend_schema(summary="迁移到其他街道(镇)（预览/执行）", request=serializers.MoveZoneSerializer,
-                   responses=OpenApiTypes.OBJECT)
-    @action(detail=True, methods=["post"])
-    def move(self, request, pk=None):
-        """预览迁移涉及的村、户、党组织；apply=true 时在一个事务中执行。"""
-        zone = self.get_object()
-        params = serializers.MoveZoneSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        scope = user_scope(request.user)
-        target = scope.filter(Town.objects.filter(pk=params.validated_data["town"])).first()
-        if target is None:
-            raise ValidationError({"town": "目标街道(镇)不存在或不在您的管辖范围内。"})
-        if not scope.filter(Town.objects.filter(pk=target.pk), write=True).exists():
-            raise PermissionDenied("您无权向该街道(镇)迁入工作区。")
-        return Response(services.zone_move(zone=zone, to_town=target, apply=params.validated_data["apply"]))
 
     @extend_schema(summary="工作区预警", responses=serializers.ZoneFlagsSerializer)
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
@@ -119,6 +99,11 @@ class PartyInstructorViewSet(ScopedViewSet):
         return PartyInstructor.objects.select_related("cadre", "village")
 
 
-def scoped_zone(request, zone_id) -> WorkZone:
-    """A zone the user can read, or 404."""
-    return get_object_or_404(user_scope(request.user).filter(WorkZone.objects.all()), pk=zone_id)
+ROUTES = [
+    ("towns", TownViewSet),
+    ("zones", WorkZoneViewSet),
+    ("zone-offices", ZoneOfficeViewSet),
+    ("committee-members", CommitteeMemberViewSet),
+    ("sunk-cadres", SunkCadrePostingViewSet),
+    ("instructors", PartyInstructorViewSet),
+]

@@ -34,10 +34,9 @@ def villages_without_instructor(queryset, today=None):
 
 
 def zone_flags(zone: WorkZone, today=None) -> dict:
-    from villages.models import Village
-
+    village_model = PartyInstructor._meta.get_field("village").related_model  # villages sit above zones
     current = cadre_postings_current(zone.cadre_postings.all(), today).count()
-    missing = villages_without_instructor(Village.objects.filter(zone=zone), today).values("id", "name")
+    missing = villages_without_instructor(village_model.objects.filter(zone=zone), today).values("id", "name")
     return {
         "zone": zone.id,
         "zone_name": zone.name,

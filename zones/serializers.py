@@ -102,8 +102,3 @@ class ZoneFlagsSerializer(serializers.Serializer):
 class VillageMoveSerializer(serializers.Serializer):
     zone = serializers.IntegerField(label="目标工作区")
     apply = serializers.BooleanField(default=False, label="确认执行（否则仅预览）")
-
-
-class MoveZoneSerializer(serializers.Serializer):
-    town = serializers.IntegerField(label="目标街道(镇)ID")
-    apply = serializers.BooleanField(default=False, label="确认执行（否则仅预览）")

@@ -311,7 +311,7 @@ def test_next_actions_offer_exactly_the_allowed_transitions(world):
 
 def test_cases_follow_their_village_to_another_zone_and_town(world):
     from zones.models import WorkZone
-    from zones.services import village_move
+    from organization.services import village_move
 
     case = new_case(world)
     assert (case.zone, case.town) == (world.zone_a, world.town_a)

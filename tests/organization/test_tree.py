@@ -10,7 +10,7 @@ from organization.services import tree_check
 from tests import factories as f
 from villages import services as village_services
 from villages.models import Household, MicroGrid, NaturalVillage, Village
-from zones import services as zone_services
+from organization import services as organization_services
 from zones.models import WorkZone
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +81,7 @@ def test_an_update_that_keeps_the_parent_is_fine(tree):
 # --- the move services keep every ancestor right ----------------------------------------------------
 
 def test_village_move(tree):
-    zone_services.village_move(village=tree["village_1"], to_zone=tree["zone_b"], apply=True)
+    organization_services.village_move(village=tree["village_1"], to_zone=tree["zone_b"], apply=True)
     assert set(Household.objects.filter(village=tree["village_1"]).values_list("zone_id", "town_id")) == {
         (tree["zone_b"].pk, tree["town_b"].pk)}
     assert_tree_consistent()

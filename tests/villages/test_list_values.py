@@ -1,4 +1,4 @@
-"""The households list builds its rows from one values() query (villages.api._values_plan):
+"""The households list builds its rows from one values() query (core.listing.values_plan):
 the output must be the serializer's, key for key, in any active time zone."""
 import datetime
 import zoneinfo
@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.test import APIClient
 
 from tests import factories as f
-from villages.api import _values_plan
+from core.listing import values_plan as _values_plan
 from villages.models import Household
 from villages.serializers import HouseholdSerializer
 

@@ -9,7 +9,8 @@ from members.models import HouseholdLink, PartyBranch, PartyMember
 from tests import factories as f
 from villages.models import Household, MicroGrid, Village
 from zones.models import OfficeKind, PartyInstructor, WorkZone, ZoneOffice
-from zones.services import village_move, zone_create
+from organization.services import village_move
+from zones.services import zone_create
 
 pytestmark = pytest.mark.django_db
 

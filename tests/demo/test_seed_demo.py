@@ -14,7 +14,8 @@ from stdnum.cn import ric
 
 from accounts.models import Role, RoleAssignment, User
 from accounts.scoping import user_scope
-from core import demo, pii
+from core import pii
+from demo import accounts as demo
 from members.models import LINK_MAX, LINK_MIN, Duty, HouseholdLink, PartyBranch, PartyMember
 from villages.models import Household, HouseholdColor, MicroGrid, NaturalVillage, Village, VillageCadre
 from zones.models import CommitteeMember, PartyInstructor, SunkCadrePosting, Town, WorkZone, ZoneOffice
@@ -41,7 +42,7 @@ def seeded(django_db_setup, django_db_blocker):
 
 
 def _empty_demo_data():
-    from core.management.commands.seed_demo import seeded_tables
+    from demo.management.commands.seed_demo import seeded_tables
 
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in seeded_tables()) + " RESTART IDENTITY CASCADE")
@@ -228,7 +229,7 @@ def test_households_list_pages_match_the_serializer(seeded, client):
 def test_start_on_an_existing_database_creates_no_account_and_resets_no_password(seeded):
     from django.contrib.auth.hashers import check_password
 
-    from core.management.commands.run_platform import prepare_database
+    from demo.management.commands.run_platform import prepare_database
 
     admin = User.objects.get(username="admin")
     admin.set_password("a-real-Secret-2026")

@@ -46,7 +46,7 @@ class Command(BaseCommand):
             subprocess.Popen([python, "-m", "celery", "-A", "config", "worker", "-B", "-l", "info", "--concurrency", "2",
                               "-s", str(settings.VAR_DIR / "celerybeat-schedule")], env=env),
         ]
-        from core.demo import demo_logins_still_open
+        from demo.accounts import demo_logins_still_open
 
         self.stdout.write(self.style.SUCCESS(f"\n平台已启动：http://{bind}/   （API 文档：http://{bind}/api/docs/）"))
         logins = demo_logins_still_open()
@@ -78,7 +78,7 @@ class Command(BaseCommand):
             if settings.EMBEDDED_DATABASE:
                 from django.db import connections
 
-                from config.embedded import stop_embedded_server
+                from core.embedded import stop_embedded_server
 
                 connections.close_all()
                 stop_embedded_server(settings.VAR_DIR)

@@ -22,7 +22,8 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from stdnum.cn import ric
 
-from core import demo, pii
+from core import pii
+from demo import accounts as demo
 from core.text import pinyin_key
 
 # --- Scales ------------------------------------------------------------------------------
