@@ -214,6 +214,13 @@ class ScopedViewSet(viewsets.ModelViewSet):
         if not model._default_manager.filter(scope.q(model, write=True), pk=instance.pk).exists():
             raise PermissionDenied("写入的位置不在您的管辖范围内。")
 
+    def query_params(self, serializer_class) -> dict:
+        """The request's query parameters, parsed and validated by ``serializer_class`` (400 naming the field).
+        Declare the same class in the action's ``extend_schema(parameters=[…])``."""
+        params = serializer_class(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return params.validated_data
+
     def perform_write(self, serializer):
         """Hook for subclasses that call a service; default: the serializer saves."""
         return serializer.save()

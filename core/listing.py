@@ -30,7 +30,8 @@ class DeferredJoinListMixin:
         the output is the serializer's, key for key. See BENCHMARKS.md.
         """
         queryset = self.get_queryset()
-        if set(request.query_params) - PAGING_PARAMS:  # with no filter or ordering given they change nothing
+        # with no filter or ordering asked for, and no default ordering, the filters change nothing
+        if set(request.query_params) - PAGING_PARAMS or getattr(self, "ordering", None):
             queryset = self.filter_queryset(queryset)
         page_ids = self.paginate_queryset(queryset.values_list("pk", flat=True))
         if page_ids is None:

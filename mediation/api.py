@@ -3,8 +3,7 @@ import datetime
 
 from django.db.models import Prefetch
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.decorators import action
@@ -12,36 +11,17 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
-from accounts.api_base import ScopedViewSet, reveal_allowed
+from accounts.api_base import ScopedViewSet, reveal_allowed, scoped_row
 from accounts.permissions import ScopedAccess
 from accounts.scoping import VILLAGE_UP, user_scope
 from zones.models import WorkZone
 from accounts.services import pii_reveal_log
+from core.listing import DeferredJoinListMixin
 
 from . import filters, serializers, services
 from .models import CaseEvent, DisputeCase, DutyOfficer, DutyShift, FollowUp, MediationRoom
-from .selectors import GROUPS, case_counts_by_state, case_list, case_statistics, cases_overdue, shifts_on
+from .selectors import case_counts_by_state, case_list, case_statistics, cases_overdue, shifts_on
 from .services.rota import rota_gaps
-
-
-def _date_param(params, name: str, label: str):
-    if not params.get(name):
-        return timezone.localdate()
-    try:
-        return drf_serializers.DateField().to_internal_value(params[name])
-    except drf_serializers.ValidationError:
-        raise drf_serializers.ValidationError({name: f"{label}格式应为 YYYY-MM-DD。"}) from None
-
-
-def _scoped_one(request, model, pk, *, field: str, write: bool):
-    """A row named in a request body: out of scope is 400, readable but not writable is 403."""
-    scope = user_scope(request.user)
-    obj = scope.filter(model.objects.all()).filter(pk=pk).first()
-    if obj is None:
-        raise drf_serializers.ValidationError({field: f"{model._meta.verbose_name}“{pk}”不存在或不在您的管辖范围内。"})
-    if write and not scope.filter(model.objects.filter(pk=pk), write=True).exists():
-        raise PermissionDenied(f"您无权修改该{model._meta.verbose_name}。")
-    return obj
 
 
 class CaseHandlerRole(BasePermission):
@@ -133,7 +113,7 @@ class DutyShiftViewSet(ScopedViewSet):
         params = serializers.RotaGenerateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        room = _scoped_one(request, MediationRoom, data["room"], field="room", write=True)
+        room = scoped_row(request, MediationRoom, data["room"], field="room", write=True)
         officers = None
         if "officers" in data:
             found = {o.pk: o for o in DutyOfficer.objects.filter(pk__in=data["officers"], room=room)}
@@ -169,48 +149,39 @@ class DutyShiftViewSet(ScopedViewSet):
         first = self.get_object()
         params = serializers.ShiftSwapSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        second = _scoped_one(request, DutyShift, params.validated_data["other"], field="other", write=True)
+        second = scoped_row(request, DutyShift, params.validated_data["other"], field="other", write=True)
         first, second = services.shift_swap(first=first, second=second, by=request.user)
         data = serializers.DutyShiftSerializer([first, second], many=True, context=self.get_serializer_context()).data
         return Response(data)
 
     @extend_schema(
         summary="今日（或某日）值班",
-        parameters=[OpenApiParameter("date", OpenApiTypes.DATE, description="日期，默认今天")],
+        parameters=[serializers.DayQuerySerializer],
         responses=serializers.DutyShiftSerializer(many=True), filters=False,
     )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def today(self, request):
-        day = _date_param(request.query_params, "date", "日期")
+        day = self.query_params(serializers.DayQuerySerializer)["date"]
         shifts = shifts_on(self.get_queryset(), day)
         return Response(serializers.DutyShiftSerializer(shifts, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(
         summary="无人值班的班次（提前预警）",
-        parameters=[
-            OpenApiParameter("start", OpenApiTypes.DATE, description="开始日期，默认今天"),
-            OpenApiParameter("days", OpenApiTypes.INT, description="天数，默认14，最多92"),
-            OpenApiParameter("room", OpenApiTypes.INT, description="调解室（工作区ID）"),
-        ],
+        parameters=[serializers.GapsQuerySerializer],
         responses=serializers.RotaGapSerializer(many=True), filters=False,
     )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def gaps(self, request):
-        params = request.query_params
-        start = _date_param(params, "start", "开始日期")
-        days = params.get("days", "14")
-        if not days.isdigit() or not 1 <= int(days) <= 92:
-            raise drf_serializers.ValidationError({"days": "天数应为1–92的整数。"})
+        params = self.query_params(serializers.GapsQuerySerializer)
         rooms = user_scope(request.user).filter(MediationRoom.objects.all())
-        if params.get("room"):
-            if not params["room"].isdigit():
-                raise drf_serializers.ValidationError({"room": "调解室应为整数ID。"})
-            rooms = rooms.filter(pk=int(params["room"]))
-        end = start + datetime.timedelta(days=int(days) - 1)
+        if params.get("room") is not None:
+            rooms = rooms.filter(pk=params["room"])
+        start = params["start"]
+        end = start + datetime.timedelta(days=params["days"] - 1)
         return Response(serializers.RotaGapSerializer(rota_gaps(rooms, start=start, end=end), many=True).data)
 
 
-class DisputeCaseViewSet(ScopedViewSet):
+class DisputeCaseViewSet(DeferredJoinListMixin, ScopedViewSet):
     """矛盾纠纷案件：村里看本村的，工作区看所辖各村的；状态变更通过各操作（action）完成，每次都记入办理记录。"""
 
     queryset = DisputeCase.objects.all()
@@ -228,15 +199,6 @@ class DisputeCaseViewSet(ScopedViewSet):
                 "parties", Prefetch("follow_ups", queryset=FollowUp.objects.select_related("visitor", "case"))
             )
         return queryset
-
-    def list(self, request, *args, **kwargs):
-        """A page is found on the ids alone (index scans, no joins for the skipped rows), then only its
-        50 rows are fetched with their village, zone and assignee ("deferred join")."""
-        queryset = self.filter_queryset(self.get_queryset())
-        ids = self.paginate_queryset(queryset.values_list("pk", flat=True))
-        rows = {case.pk: case for case in case_list(DisputeCase.objects.filter(pk__in=list(ids)))}
-        page = [rows[pk] for pk in ids]
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -259,13 +221,6 @@ class DisputeCaseViewSet(ScopedViewSet):
         self.perform_create(serializer)
         return self._detail(serializer.instance, status.HTTP_201_CREATED)
 
-    def perform_create(self, serializer):
-        from django.db import transaction
-
-        with transaction.atomic():
-            serializer.instance = self.perform_write(serializer)
-            self.ensure_writable(serializer.instance)
-
     @extend_schema(summary="由走访发现的民情登记案件", request=serializers.CaseFromVisitSerializer,
                    responses={201: serializers.DisputeCaseSerializer})
     @action(detail=False, methods=["post"], url_path="from-visit")
@@ -276,7 +231,7 @@ class DisputeCaseViewSet(ScopedViewSet):
         params = serializers.CaseFromVisitSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = dict(params.validated_data)
-        visit = _scoped_one(request, Visit, data.pop("visit"), field="visit", write=False)
+        visit = scoped_row(request, Visit, data.pop("visit"), field="visit")
         case = services.case_create_from_visit(visit=visit, by=request.user, **data)
         return self._detail(case, status.HTTP_201_CREATED)
 
@@ -352,14 +307,12 @@ class DisputeCaseViewSet(ScopedViewSet):
 
     @extend_schema(
         summary="调解统计（按村/工作区/街道，按时段）",
-        parameters=[OpenApiParameter("group_by", str, enum=[*GROUPS], description="分组：village/zone/town，默认 zone")],
+        parameters=[serializers.StatisticsQuerySerializer],
         responses=serializers.StatisticsSerializer, filters=True,
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def statistics(self, request):
-        group_by = request.query_params.get("group_by", "zone")
-        if group_by not in GROUPS:
-            raise drf_serializers.ValidationError({"group_by": f"分组应为 {'/'.join(GROUPS)} 之一。"})
+        group_by = self.query_params(serializers.StatisticsQuerySerializer)["group_by"]
         queryset = self.filter_queryset(self.get_queryset())
         return Response(case_statistics(queryset, group_by=group_by))
 

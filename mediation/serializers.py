@@ -1,3 +1,4 @@
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -7,6 +8,7 @@ from .models import (
     WEEKDAY_LABELS, CaseCategory, CaseEvent, CaseSource, DisputeCase, DisputeParty, DutyOfficer, DutyShift, FollowUp,
     FollowUpMethod, MediationAgreement, MediationRoom, OfficerKind, PartyRole, ReferralKind, Satisfaction, Urgency,
 )
+from .selectors import GROUPS
 
 
 def _choice(choices, label, **kwargs):
@@ -365,3 +367,31 @@ class CaseSummarySerializer(serializers.Serializer):
     by_state = serializers.DictField(child=serializers.IntegerField(), label="按状态")
     overdue = serializers.IntegerField(label="超期")
     mine = serializers.IntegerField(label="我承办的在办案件")
+
+
+# --- query parameters of the read actions (parsed here, never by hand in a view) ---------------------------
+
+def _date(label: str, help_text: str):
+    return serializers.DateField(default=timezone.localdate, label=label, help_text=help_text,
+                                 error_messages={"invalid": f"{label}格式应为 YYYY-MM-DD。"})
+
+
+class DayQuerySerializer(serializers.Serializer):
+    date = _date("日期", "日期，默认今天")
+
+
+class GapsQuerySerializer(serializers.Serializer):
+    _days = "天数应为1–92的整数。"
+
+    start = _date("开始日期", "开始日期，默认今天")
+    days = serializers.IntegerField(default=14, min_value=1, max_value=92, label="天数", help_text="天数，默认14，最多92",
+                                    error_messages={"invalid": _days, "min_value": _days, "max_value": _days,
+                                                    "max_string_length": _days})
+    room = serializers.IntegerField(required=False, label="调解室", help_text="调解室（工作区ID）",
+                                    error_messages={"invalid": "调解室应为整数ID。", "max_string_length": "调解室应为整数ID。"})
+
+
+class StatisticsQuerySerializer(serializers.Serializer):
+    group_by = serializers.ChoiceField(choices=list(GROUPS), default="zone", label="分组",
+                                       help_text="分组：village/zone/town，默认 zone",
+                                       error_messages={"invalid_choice": f"分组应为 {'/'.join(GROUPS)} 之一。"})

@@ -277,7 +277,9 @@ def test_generate_swap_today_and_gaps_through_the_api(world):
     assert [(g["date"], g["shift"]) for g in gaps] == [
         (second.date.isoformat(), second.pk), ((start + datetime.timedelta(days=6)).isoformat(), None)]
     response = zone.patch(f"/api/duty-shifts/{second.pk}/", {"officer": world.officers_a[2].pk}, format="json")
-    assert response.status_code == 200 or response.json()
+    assert response.status_code == 200, response.json()
+    assert response.json()["officer"] == world.officers_a[2].pk
+    assert DutyShift.objects.get(pk=second.pk).officer_id == world.officers_a[2].pk
     assert zone.get("/api/duty-shifts/gaps/", {"days": "x"}).status_code == 400
     assert client_for(world.zone_b_user).get("/api/duty-shifts/").json()["count"] == 0
     assert zone.post("/api/duty-shifts/", {}, format="json").status_code == 405
