@@ -190,9 +190,6 @@ class SecurityEventViewSet(ScopedViewSet):
     http_method_names = ["get", "head", "options"]
     history = None  # the log is its own record: pghistory does not track it, so no …/history/ route
 
-    def get_scoped_queryset(self):
-        return SecurityEvent.objects.all()
-
     @extend_schema(
         summary="导出安全日志（xlsx）",
         description="与列表相同的筛选条件；导出本身记入安全日志（导出人、筛选条件、行数）。",

@@ -12,6 +12,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.validators import UniqueTogetherValidator
 
+from core import records
+
 from .scoping import REVEAL_ROLES, user_scope
 
 ASSIGNMENT_NODES = ("town", "zone", "village", "grid")  # the nodes a role assignment can sit on
@@ -186,7 +188,7 @@ def history_for(obj) -> list[dict]:
 
 
 class ScopedViewSet(viewsets.ModelViewSet):
-    """Subclasses implement ``get_scoped_queryset``; never ``get_queryset``.
+    """Subclasses declare ``queryset`` (or implement ``get_scoped_queryset``); never ``get_queryset``.
 
     - lists and detail reads only see in-scope rows (outside: 404);
     - writes need a writer role on the row (otherwise 403), checked before an
@@ -197,8 +199,9 @@ class ScopedViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     read_only_action = False  # set on @action(...) for POST actions that only read (e.g. reveal)
 
-    def get_scoped_queryset(self):  # pragma: no cover - abstract
-        raise NotImplementedError
+    def get_scoped_queryset(self):
+        """The rows before the scope applies: by default the class's ``queryset`` (with its joins)."""
+        return self.queryset.all()
 
     def get_queryset(self):
         queryset = self.get_scoped_queryset()
@@ -222,8 +225,11 @@ class ScopedViewSet(viewsets.ModelViewSet):
         return params.validated_data
 
     def perform_write(self, serializer):
-        """Hook for subclasses that call a service; default: the serializer saves."""
-        return serializer.save()
+        """The service that writes: a subclass calls its app's own; default: the generic record service."""
+        data = dict(serializer.validated_data)
+        if serializer.instance is None:
+            return records.record_create(self.scope_model, data)
+        return records.record_update(serializer.instance, data)
 
     def perform_create(self, serializer):
         with transaction.atomic():
@@ -248,7 +254,7 @@ class ScopedViewSet(viewsets.ModelViewSet):
             self.destroy_instance(instance)
 
     def destroy_instance(self, instance):
-        instance.delete()
+        records.record_delete(instance)
 
     @extend_schema(summary="变更记录", responses=HistoryEntrySerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])

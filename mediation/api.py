@@ -69,14 +69,11 @@ class MediationRoomViewSet(ScopedViewSet):
 class DutyOfficerViewSet(ScopedViewSet):
     """轮值人员（轮值名单）：顺序、每周休息日、请假日期；停止轮值后其未来班次变为无人值班。"""
 
-    queryset = DutyOfficer.objects.all()
+    queryset = DutyOfficer.objects.select_related("user")
     serializer_class = serializers.DutyOfficerSerializer
     filterset_class = filters.DutyOfficerFilter
     ordering_fields = ["rotation_order", "id", "name"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
-
-    def get_scoped_queryset(self):
-        return DutyOfficer.objects.select_related("user")
 
     def perform_write(self, serializer):
         data = dict(serializer.validated_data)
@@ -88,14 +85,11 @@ class DutyOfficerViewSet(ScopedViewSet):
 class DutyShiftViewSet(ScopedViewSet):
     """值班班次：按时段生成排班、两班互换、今日值班、提前发现无人值班的班次。"""
 
-    queryset = DutyShift.objects.all()
+    queryset = DutyShift.objects.select_related("room", "officer")
     serializer_class = serializers.DutyShiftSerializer
     filterset_class = filters.DutyShiftFilter
     ordering_fields = ["date", "slot", "id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
-
-    def get_scoped_queryset(self):
-        return DutyShift.objects.select_related("room", "officer")
 
     @extend_schema(exclude=True)
     def create(self, request, *args, **kwargs):
@@ -330,15 +324,12 @@ class DisputeCaseViewSet(DeferredJoinListMixin, ScopedViewSet):
 class FollowUpViewSet(ScopedViewSet):
     """跟踪回访：化解或转办后由定时任务安排（默认第7、30天），记录回访方式与满意度。"""
 
-    queryset = FollowUp.objects.all()
+    queryset = FollowUp.objects.select_related("case", "visitor")
     serializer_class = serializers.FollowUpSerializer
     filterset_class = filters.FollowUpFilter
     ordering_fields = ["due_date", "id"]
     http_method_names = ["get", "post", "head", "options"]
     permission_classes = [ScopedAccess, CaseHandlerRole]
-
-    def get_scoped_queryset(self):
-        return FollowUp.objects.select_related("case", "visitor")
 
     @extend_schema(exclude=True)
     def create(self, request, *args, **kwargs):

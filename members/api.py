@@ -24,9 +24,6 @@ class PartyBranchViewSet(ScopedViewSet):
     filterset_class = filters.PartyBranchFilter
     ordering_fields = ["id", "name", "kind"]
 
-    def get_scoped_queryset(self):
-        return PartyBranch.objects.all()
-
 
 class PartyMemberViewSet(ScopedViewSet):
     """党员。身份证号、电话只显示脱敏形式；完整信息经 reveal 查看并留痕。"""
@@ -105,13 +102,10 @@ class PartyMemberViewSet(ScopedViewSet):
 class HouseholdLinkViewSet(ScopedViewSet):
     """党员联户：一户一名党员，一名党员10–20户。"""
 
-    queryset = HouseholdLink.objects.all()
+    queryset = HouseholdLink.objects.select_related("member", "household")
     serializer_class = serializers.HouseholdLinkSerializer
     filterset_class = filters.HouseholdLinkFilter
     ordering_fields = ["id", "linked_on"]
-
-    def get_scoped_queryset(self):
-        return HouseholdLink.objects.select_related("member", "household")
 
     def perform_write(self, serializer):
         data = serializer.validated_data

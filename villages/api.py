@@ -21,13 +21,10 @@ from .selectors import TREE_LEVELS, overview_counts, tree_children
 class VillageViewSet(ScopedViewSet):
     """村/社区。"""
 
-    queryset = Village.objects.all()
+    queryset = Village.objects.select_related("zone")
     serializer_class = serializers.VillageSerializer
     filterset_class = filters.VillageFilter
     ordering_fields = ["id", "name", "zone"]
-
-    def get_scoped_queryset(self):
-        return Village.objects.select_related("zone")
 
 
 class VillageCadreViewSet(ScopedViewSet):
@@ -38,9 +35,6 @@ class VillageCadreViewSet(ScopedViewSet):
     filterset_class = filters.VillageCadreFilter
     ordering_fields = ["id", "name", "role"]
 
-    def get_scoped_queryset(self):
-        return VillageCadre.objects.all()
-
 
 class NaturalVillageViewSet(ScopedViewSet):
     """自然村。"""
@@ -49,9 +43,6 @@ class NaturalVillageViewSet(ScopedViewSet):
     serializer_class = serializers.NaturalVillageSerializer
     filterset_class = filters.NaturalVillageFilter
     ordering_fields = ["id", "name"]
-
-    def get_scoped_queryset(self):
-        return NaturalVillage.objects.all()
 
     @extend_schema(summary="迁移到其他村/社区（预览/执行）", request=serializers.MoveNaturalVillageSerializer,
                    responses=OpenApiTypes.OBJECT)
@@ -67,13 +58,10 @@ class NaturalVillageViewSet(ScopedViewSet):
 class MicroGridViewSet(ScopedViewSet):
     """微网格。"""
 
-    queryset = MicroGrid.objects.all()
+    queryset = MicroGrid.objects.select_related("natural_village")
     serializer_class = serializers.MicroGridSerializer
     filterset_class = filters.MicroGridFilter
     ordering_fields = ["id", "name"]
-
-    def get_scoped_queryset(self):
-        return MicroGrid.objects.select_related("natural_village")
 
     @extend_schema(summary="迁移到其他自然村（预览/执行）", request=serializers.MoveGridSerializer,
                    responses=OpenApiTypes.OBJECT)
@@ -88,13 +76,10 @@ class MicroGridViewSet(ScopedViewSet):
 class HouseholdViewSet(DeferredJoinListMixin, ScopedViewSet):
     """户（四色走访对象）。电话仅显示脱敏形式。"""
 
-    queryset = Household.objects.all()
+    queryset = Household.objects.select_related("grid", "natural_village", "village", "zone", "link__member")
     serializer_class = serializers.HouseholdSerializer
     filterset_class = filters.HouseholdFilter
     ordering_fields = ["id", "head_name", "people_count", "color", "next_visit_due", "created_at"]
-
-    def get_scoped_queryset(self):
-        return Household.objects.select_related("grid", "natural_village", "village", "zone", "link__member")
 
     def perform_write(self, serializer):
         data = dict(serializer.validated_data)

@@ -23,25 +23,19 @@ class TownViewSet(ScopedViewSet):
     filterset_class = filters.TownFilter
     ordering_fields = ["id", "name", "code"]
 
-    def get_scoped_queryset(self):
-        return Town.objects.all()
-
 
 class WorkZoneViewSet(ScopedViewSet):
     """党建工作区。"""
 
-    queryset = WorkZone.objects.all()
+    queryset = WorkZone.objects.select_related("town")
     serializer_class = serializers.WorkZoneSerializer
     filterset_class = filters.WorkZoneFilter
     ordering_fields = ["id", "name", "town"]
 
-    def get_scoped_queryset(self):
-        return WorkZone.objects.select_related("town")
-
     def perform_write(self, serializer):
         if serializer.instance is None:
             return services.zone_create(**serializer.validated_data)
-        return serializer.save()
+        return super().perform_write(serializer)
 
     @extend_schema(summary="工作区预警", responses=serializers.ZoneFlagsSerializer)
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
@@ -53,13 +47,10 @@ class WorkZoneViewSet(ScopedViewSet):
 class ZoneOfficeViewSet(ScopedViewSet):
     """工作区办公室（五办）。"""
 
-    queryset = ZoneOffice.objects.all()
+    queryset = ZoneOffice.objects.order_by("zone_id", _rank("kind", OfficeKind.values), "id")
     serializer_class = serializers.ZoneOfficeSerializer
     filterset_class = filters.ZoneOfficeFilter
     ordering_fields = ["id", "kind"]
-
-    def get_scoped_queryset(self):
-        return ZoneOffice.objects.order_by("zone_id", _rank("kind", OfficeKind.values), "id")
 
 
 class CommitteeMemberViewSet(ScopedViewSet):
@@ -78,25 +69,19 @@ class CommitteeMemberViewSet(ScopedViewSet):
 class SunkCadrePostingViewSet(ScopedViewSet):
     """下沉干部。"""
 
-    queryset = SunkCadrePosting.objects.all()
+    queryset = SunkCadrePosting.objects.select_related("office")
     serializer_class = serializers.SunkCadrePostingSerializer
     filterset_class = filters.SunkCadrePostingFilter
     ordering_fields = ["id", "name", "start_date", "end_date"]
-
-    def get_scoped_queryset(self):
-        return SunkCadrePosting.objects.select_related("office")
 
 
 class PartyInstructorViewSet(ScopedViewSet):
     """党建指导员（"1+1"）。"""
 
-    queryset = PartyInstructor.objects.all()
+    queryset = PartyInstructor.objects.select_related("cadre", "village")
     serializer_class = serializers.PartyInstructorSerializer
     filterset_class = filters.PartyInstructorFilter
     ordering_fields = ["id", "start_date"]
-
-    def get_scoped_queryset(self):
-        return PartyInstructor.objects.select_related("cadre", "village")
 
 
 ROUTES = [
