@@ -77,32 +77,6 @@ def scoped_row(request, model, pk, *, field: str | None, write: bool = False, mi
     return obj
 
 
-class MoveParamsSerializer(serializers.Serializer):
-    """A reorganisation move's request: the target's id (a subclass names the field) and ``apply``."""
-
-    apply = serializers.BooleanField(default=False, label="确认执行（否则仅预览）")
-
-
-def move_params(field: str, label: str) -> type[MoveParamsSerializer]:
-    """The request serializer of one move: ``{field: <target id>, "apply": bool}``."""
-    name = "Move" + "".join(part.title() for part in field.split("_")) + "Serializer"
-    return type(name, (MoveParamsSerializer,), {field: serializers.IntegerField(label=label), "__module__": __name__})
-
-
-def move_response(request, obj, *, params: type[MoveParamsSerializer], target_model, service, error_field=None,
-                  denied: str | None = None):
-    """Run a move service on ``obj`` toward the writable target the request names: its preview, or with
-    ``apply`` the move itself. The target out of scope is a 400 (on ``error_field``, default the target
-    field), readable but not writable a 403."""
-    data = params(data=request.data)
-    data.is_valid(raise_exception=True)
-    field = next(name for name in data.fields if name != "apply")
-    target = scoped_row(request, target_model, data.validated_data[field], field=error_field or field, write=True,
-                        missing=f"目标{target_model._meta.verbose_name}不存在或不在您的管辖范围内。",
-                        denied=denied or f"您无权向该{target_model._meta.verbose_name}迁入。")
-    return Response(service(obj, target, apply=data.validated_data["apply"]))
-
-
 class ScopedModelSerializer(serializers.ModelSerializer):
     """Related fields draw their choices from the caller's scope.
 

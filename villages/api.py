@@ -1,5 +1,4 @@
 from django.urls import path
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
@@ -7,7 +6,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api_base import RevealSerializer, ScopedViewSet, move_response, reveal_allowed
+from accounts.api_base import RevealSerializer, ScopedViewSet, reveal_allowed
+from accounts.api_moves import MoveSpec, move_action
 from accounts.permissions import AuthenticatedOnly
 from accounts.scoping import user_scope
 from accounts.services import pii_reveal_log
@@ -44,15 +44,12 @@ class NaturalVillageViewSet(ScopedViewSet):
     filterset_class = filters.NaturalVillageFilter
     ordering_fields = ["id", "name"]
 
-    @extend_schema(summary="迁移到其他村/社区（预览/执行）", request=serializers.MoveNaturalVillageSerializer,
-                   responses=OpenApiTypes.OBJECT)
-    @action(detail=True, methods=["post"])
-    def move(self, request, pk=None):
-        """预览迁移涉及的网格与户；apply=true 时在一个事务中执行。"""
-        return move_response(request, self.get_object(), params=serializers.MoveNaturalVillageSerializer,
-                             target_model=Village, error_field="target",
-                             service=lambda nv, village, apply: services.natural_village_move(
-                                 natural_village=nv, to_village=village, apply=apply))
+    move = move_action(MoveSpec(
+        field="village", label="目标村/社区ID", target_model=Village, error_field="target",
+        service=lambda nv, village, apply: services.natural_village_move(natural_village=nv, to_village=village,
+                                                                         apply=apply),
+        summary="迁移到其他村/社区（预览/执行）", description="预览迁移涉及的网格与户；apply=true 时在一个事务中执行。",
+    ))
 
 
 class MicroGridViewSet(ScopedViewSet):
@@ -63,14 +60,11 @@ class MicroGridViewSet(ScopedViewSet):
     filterset_class = filters.MicroGridFilter
     ordering_fields = ["id", "name"]
 
-    @extend_schema(summary="迁移到其他自然村（预览/执行）", request=serializers.MoveGridSerializer,
-                   responses=OpenApiTypes.OBJECT)
-    @action(detail=True, methods=["post"])
-    def move(self, request, pk=None):
-        return move_response(request, self.get_object(), params=serializers.MoveGridSerializer,
-                             target_model=NaturalVillage, error_field="target",
-                             service=lambda grid, nv, apply: services.grid_move(grid=grid, to_natural_village=nv,
-                                                                                apply=apply))
+    move = move_action(MoveSpec(
+        field="natural_village", label="目标自然村ID", target_model=NaturalVillage, error_field="target",
+        service=lambda grid, nv, apply: services.grid_move(grid=grid, to_natural_village=nv, apply=apply),
+        summary="迁移到其他自然村（预览/执行）",
+    ))
 
 
 class HouseholdViewSet(DeferredJoinListMixin, ScopedViewSet):

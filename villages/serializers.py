@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.api_base import ScopedModelSerializer, move_params
+from accounts.api_base import ScopedModelSerializer
 
 from .models import CircumstanceTag, Household, HouseholdColor, MicroGrid, NaturalVillage, Village, VillageCadre
 
@@ -82,7 +82,3 @@ class HouseholdSerializer(ScopedModelSerializer):
             "next_visit_due", "member", "member_name", "created_at", "updated_at",
         ]
         read_only_fields = ["natural_village", "village", "zone", "town", "phone_masked", "next_visit_due", "created_at", "updated_at"]
-
-
-MoveNaturalVillageSerializer = move_params("village", "目标村/社区ID")
-MoveGridSerializer = move_params("natural_village", "目标自然村ID")
