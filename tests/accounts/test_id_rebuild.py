@@ -11,11 +11,11 @@ import json
 import re
 
 import pytest
-from rest_framework.test import APIClient
 from stdnum.cn import ric
 
 from accounts.models import SecurityAction, SecurityEvent
 from members.models import AGE_BANDS
+from tests.clients import api_client
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -40,12 +40,6 @@ def place():
         "api": f.make_user("api_consumer", village.zone),
     }
     return {"member": member, "users": users}
-
-
-def _client(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def _dates_in(text: str) -> set[datetime.date]:
@@ -91,7 +85,7 @@ def candidates(mask: str, *, gender: str | None, band: str | None, dates: set[da
 
 @pytest.mark.parametrize("who", ROLES)
 def test_no_role_receives_enough_to_rebuild_an_id_number(place, who):
-    client = _client(place["users"][who])
+    client = api_client(place["users"][who])
     member = place["member"]
     seen = []
     for url in ("/api/members/", f"/api/members/{member.pk}/", f"/api/members/{member.pk}/history/",
@@ -117,7 +111,7 @@ def test_the_old_fields_would_have_been_enough():
 
 @pytest.mark.parametrize("who", ["grid", "api"])
 def test_lookup_by_id_number_is_refused_to_roles_that_may_not_reveal(place, who):
-    client = _client(place["users"][who])
+    client = api_client(place["users"][who])
     number = place["member"].reveal()["id_number"]
     response = client.post("/api/members/lookup/", {"id_number": number})
     assert response.status_code == 403
@@ -126,7 +120,7 @@ def test_lookup_by_id_number_is_refused_to_roles_that_may_not_reveal(place, who)
 
 
 def test_id_number_in_a_url_is_refused_and_the_lookup_is_logged(place):
-    client = _client(place["users"]["zone"])
+    client = api_client(place["users"]["zone"])
     number = place["member"].reveal()["id_number"]
     response = client.get("/api/members/", {"id_number": number})
     assert response.status_code == 400 and "lookup" in str(response.data["id_number"])
@@ -139,7 +133,7 @@ def test_id_number_in_a_url_is_refused_and_the_lookup_is_logged(place):
 
 
 def test_birth_date_is_not_an_ordering(place):
-    client = _client(place["users"]["zone"])
+    client = api_client(place["users"]["zone"])
     assert "birth_date" not in client.options("/api/members/").content.decode()
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").content.decode()
     assert "birth_date" not in schema

@@ -5,11 +5,11 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
-from rest_framework.test import APIClient
 
 from accounts.models import SecurityAction, SecurityEvent
 from core import pii
 from members.models import PartyMember, age_band
+from tests.clients import api_client
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -124,15 +124,9 @@ def place():
     return {"member": member, "household": household, "users": users, "branch": branch, "grid": grid}
 
 
-def _client(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 @pytest.mark.parametrize("who", ["district", "town", "zone", "village", "grid", "api"])
 def test_lists_and_details_only_show_masks(place, who):
-    client = _client(place["users"][who])
+    client = api_client(place["users"][who])
     member, household = place["member"], place["household"]
     for url in ("/api/members/", f"/api/members/{member.pk}/", "/api/households/", f"/api/households/{household.pk}/",
                 "/api/household-links/", f"/api/members/{member.pk}/history/", f"/api/households/{household.pk}/history/"):
@@ -150,7 +144,7 @@ def test_lists_and_details_only_show_masks(place, who):
 @pytest.mark.parametrize("who", ["district", "town", "zone", "village"])
 def test_reveal_for_cadre_roles_is_logged(place, who):
     user = place["users"][who]
-    client = _client(user)
+    client = api_client(user)
     member, household = place["member"], place["household"]
     response = client.post(f"/api/members/{member.pk}/reveal/")
     assert response.status_code == 200
@@ -164,7 +158,7 @@ def test_reveal_for_cadre_roles_is_logged(place, who):
 
 @pytest.mark.parametrize("who", ["grid", "api"])
 def test_reveal_is_refused_to_grid_members_and_api_consumers(place, who):
-    client = _client(place["users"][who])
+    client = api_client(place["users"][who])
     member, household = place["member"], place["household"]
     assert client.get(f"/api/members/{member.pk}/").status_code == 200  # they can see the row…
     for url in (f"/api/members/{member.pk}/reveal/", f"/api/households/{household.pk}/reveal/"):
@@ -175,13 +169,13 @@ def test_reveal_is_refused_to_grid_members_and_api_consumers(place, who):
 
 
 def test_reveal_out_of_scope_is_404_and_not_logged(place):
-    client = _client(f.make_user("zone_committee", f.WorkZoneFactory()))
+    client = api_client(f.make_user("zone_committee", f.WorkZoneFactory()))
     assert client.post(f"/api/members/{place['member'].pk}/reveal/").status_code == 404
     assert not SecurityEvent.objects.filter(action=SecurityAction.PII_REVEAL).exists()
 
 
 def test_exact_lookup_by_id_number_uses_the_keyed_hash(place):
-    client = _client(place["users"]["zone"])
+    client = api_client(place["users"]["zone"])
     other = f.PartyMemberFactory(branch=place["branch"])
     found = client.post("/api/members/lookup/", {"id_number": f" {VALID_ID.lower()} "}).data
     assert [row["id"] for row in found] == [place["member"].pk]
@@ -196,7 +190,7 @@ def test_id_number_with_x_check_digit_round_trips(place):
         candidate = _valid(f"37018119750505{serial:03d}")
         if candidate.endswith("X"):
             break
-    client = _client(place["users"]["village"])
+    client = api_client(place["users"]["village"])
     response = client.post("/api/members/", {
         "branch": place["branch"].pk, "name": "赵六", "id_number": candidate.lower(), "joined_on": "2001-07-01",
     }, format="json")
@@ -214,7 +208,7 @@ def test_id_number_with_x_check_digit_round_trips(place):
     ],
 )
 def test_member_api_refuses_bad_pii_with_a_chinese_message(place, body, field, text):
-    client = _client(place["users"]["village"])
+    client = api_client(place["users"]["village"])
     count = PartyMember.objects.count()
     data = {"branch": place["branch"].pk, "name": "孙七", "id_number": f.make_id_number(birth=datetime.date(1972, 1, 1)),
             "joined_on": "2001-07-01", **body}

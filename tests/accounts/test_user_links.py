@@ -1,7 +1,7 @@
 """Pointing a record at a platform account (a cadre's or grid worker's login) stays inside the scope."""
 import pytest
-from rest_framework.test import APIClient
 
+from tests.clients import api_client
 from tests import factories as f
 from villages.models import MicroGrid, VillageCadre
 from zones.models import CommitteeMember
@@ -14,17 +14,11 @@ def zone():
     return f.WorkZoneFactory()
 
 
-def _client(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 def test_a_zone_can_point_at_accounts_holding_roles_in_the_zone(zone):
     me = f.make_user("zone_committee", zone)
     village = f.VillageFactory(zone=zone)
     cadre_login = f.make_user("village_cadre", village)
-    client = _client(me)
+    client = api_client(me)
     for login in (me, cadre_login):
         response = client.post("/api/committee-members/", {"zone": zone.pk, "name": "郑委员", "role": "member",
                                                            "user": login.pk}, format="json")
@@ -37,7 +31,7 @@ def test_a_zone_can_point_at_accounts_holding_roles_in_the_zone(zone):
 
 
 def test_accounts_elsewhere_or_without_a_role_are_400(zone):
-    client = _client(f.make_user("zone_committee", zone))
+    client = api_client(f.make_user("zone_committee", zone))
     elsewhere = f.make_user("zone_committee", f.WorkZoneFactory())
     nobody = f.UserFactory()
     for login in (elsewhere, nobody):
@@ -52,7 +46,7 @@ def test_a_village_cadre_sets_the_grid_worker_login(zone):
     village = f.VillageFactory(zone=zone)
     grid = f.MicroGridFactory(natural_village__village=village)
     worker = f.make_user("grid_member", grid)
-    client = _client(f.make_user("village_cadre", village))
+    client = api_client(f.make_user("village_cadre", village))
     response = client.patch(f"/api/grids/{grid.pk}/", {"worker_user": worker.pk}, format="json")
     assert response.status_code == 200, response.data
     assert MicroGrid.objects.get(pk=grid.pk).worker_user_id == worker.pk
@@ -62,7 +56,7 @@ def test_a_village_cadre_sets_the_grid_worker_login(zone):
 
 
 def test_the_district_may_point_at_any_account(zone):
-    client = _client(f.make_user("district_admin"))
+    client = api_client(f.make_user("district_admin"))
     nobody = f.UserFactory()
     response = client.post("/api/committee-members/", {"zone": zone.pk, "name": "郑委员", "role": "member",
                                                        "user": nobody.pk}, format="json")

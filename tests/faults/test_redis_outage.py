@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from mediation.models import DisputeCase
+from tests.clients import api_client
 from tests import factories as f
 from tests.mediation.conftest import fast_passwords, new_case, world  # noqa: F401  (fixtures)
 from tests.visits.workers import worker
@@ -32,12 +33,6 @@ class _Broker:
 
     def send(self, task: str, **kwargs):
         return self.app.send_task(task, kwargs=kwargs, queue=self.queue)
-
-
-def _client(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def test_requests_go_on_while_redis_is_down_and_queued_work_is_done_once_it_is_back(world, settings, tmp_path):
@@ -63,7 +58,7 @@ def test_requests_go_on_while_redis_is_down_and_queued_work_is_done_once_it_is_b
         queued = broker.send("visits.tasks.send_visit_reminders", on=today.isoformat())  # the beat fired
         redis.stop()  # saved to disk, as a Redis with persistence keeps its queue
 
-        member_client, cadre_client = _client(grid_user), _client(world.cadre_a1)
+        member_client, cadre_client = api_client(grid_user), api_client(world.cadre_a1)
         answers = []
         for household in households:
             started = time.monotonic()

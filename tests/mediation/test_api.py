@@ -8,15 +8,10 @@ from rest_framework.test import APIClient
 from accounts.models import Role, SecurityAction, SecurityEvent
 from mediation import services
 from mediation.models import CaseState, DisputeCase, DutyShift, FollowUp
+from tests.clients import api_client
 from tests.factories import HouseholdFactory, MicroGridFactory, NaturalVillageFactory, make_user
 
 from .conftest import PARTIES, agreement_args, new_case, on_duty_today
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def ids(response):
@@ -46,18 +41,18 @@ def test_case_lists_contain_exactly_the_cases_in_scope(world, spread):
     users = {u.username: u for u in [world.cadre_a1, world.cadre_a2, world.zone_a_user, world.zone_b_user,
                                      world.town_a_user, world.town_b_user, world.consumer_a]}
     for username, keys in expected.items():
-        got = ids(client_for(users[username]).get("/api/dispute-cases/"))
+        got = ids(api_client(users[username]).get("/api/dispute-cases/"))
         assert got == sorted(spread[k].pk for k in keys), username
 
 
 def test_other_zone_is_404_for_reads_and_actions(world, spread):
-    client = client_for(world.zone_b_user)
+    client = api_client(world.zone_b_user)
     case = spread["a1"]
     for url in (f"/api/dispute-cases/{case.pk}/", f"/api/dispute-cases/{case.pk}/events/"):
         assert client.get(url).status_code == 404
     for action in ("classify", "escalate", "start-mediation", "reveal"):
         assert client.post(f"/api/dispute-cases/{case.pk}/{action}/", {}).status_code == 404
-    assert client_for(world.cadre_a1).get(f"/api/dispute-cases/{spread['a2'].pk}/").status_code == 404
+    assert api_client(world.cadre_a1).get(f"/api/dispute-cases/{spread['a2'].pk}/").status_code == 404
     assert APIClient().get("/api/dispute-cases/").status_code in (401, 403)
 
 
@@ -65,14 +60,14 @@ def test_the_duty_officer_sees_the_case_escalated_to_them(world, spread):
     on_duty_today(world, officer_index=2)  # cadre_a2, the village secretary of A2
     case = services.case_classify(case=spread["a1"], by=world.cadre_a1)
     services.case_escalate(case=case, by=world.cadre_a1)
-    assert ids(client_for(world.cadre_a2).get("/api/dispute-cases/")) == sorted([spread["a1"].pk, spread["a2"].pk])
-    mine = client_for(world.cadre_a2).get("/api/dispute-cases/", {"mine": "true"})
+    assert ids(api_client(world.cadre_a2).get("/api/dispute-cases/")) == sorted([spread["a1"].pk, spread["a2"].pk])
+    mine = api_client(world.cadre_a2).get("/api/dispute-cases/", {"mine": "true"})
     assert ids(mine) == sorted([spread["a1"].pk, spread["a2"].pk])  # a2: received by them
-    assert ids(client_for(world.cadre_a1).get("/api/dispute-cases/", {"mine": "true"})) == []
+    assert ids(api_client(world.cadre_a1).get("/api/dispute-cases/", {"mine": "true"})) == []
 
 
 def test_a_read_only_consumer_cannot_write(world, spread):
-    client = client_for(world.consumer_a)
+    client = api_client(world.consumer_a)
     assert client.post(f"/api/dispute-cases/{spread['a1'].pk}/classify/", {}).status_code == 403
     response = client.post("/api/dispute-cases/", {"village": world.village_a1.pk, "source": "grid", "category": "other",
                                                    "title": "t", "description": "d", "parties": PARTIES}, format="json")
@@ -83,7 +78,7 @@ def test_a_read_only_consumer_cannot_write(world, spread):
 def test_list_query_count_does_not_grow_with_the_page(world, spread, django_assert_max_num_queries):
     for _ in range(30):
         new_case(world)
-    client = client_for(world.town_a_user)
+    client = api_client(world.town_a_user)
     with django_assert_max_num_queries(8):
         response = client.get("/api/dispute-cases/", {"page_size": 50})
     assert response.json()["count"] == 33
@@ -94,7 +89,7 @@ def test_list_query_count_does_not_grow_with_the_page(world, spread, django_asse
 def test_intake_returns_the_case_with_masked_parties(world):
     payload = {"village": world.village_a1.pk, "source": "hotline", "category": "land", "urgency": "urgent",
                "title": "宅基地边界争议", "description": "两户对宅基地边界有争议。", "parties": PARTIES}
-    response = client_for(world.cadre_a1).post("/api/dispute-cases/", payload, format="json")
+    response = api_client(world.cadre_a1).post("/api/dispute-cases/", payload, format="json")
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["state"], body["state_display"], body["level"]) == ("received", "受理", "village")
@@ -104,7 +99,7 @@ def test_intake_returns_the_case_with_masked_parties(world):
 
 
 def test_intake_errors_are_400_in_chinese_naming_the_field(world):
-    client = client_for(world.cadre_a1)
+    client = api_client(world.cadre_a1)
     response = client.post("/api/dispute-cases/", {
         "village": world.village_c1.pk, "source": "weibo", "category": "land", "title": "x", "description": "y",
         "parties": [{"name": "张三", "phone": "123"}],
@@ -123,7 +118,7 @@ def test_intake_errors_are_400_in_chinese_naming_the_field(world):
 
 
 def test_an_invalid_transition_is_400_naming_the_allowed_next_states(world, spread):
-    client = client_for(world.cadre_a1)
+    client = api_client(world.cadre_a1)
     case = spread["a1"]
     response = client.post(f"/api/dispute-cases/{case.pk}/close/", {}, format="json")
     assert response.status_code == 400
@@ -136,7 +131,7 @@ def test_an_invalid_transition_is_400_naming_the_allowed_next_states(world, spre
 
 
 def test_the_village_cannot_act_on_a_case_at_the_zone(world, spread):
-    client = client_for(world.cadre_a1)
+    client = api_client(world.cadre_a1)
     case = spread["a1"]
     assert client.post(f"/api/dispute-cases/{case.pk}/classify/", {}, format="json").status_code == 200
     response = client.post(f"/api/dispute-cases/{case.pk}/escalate/", {"note": "需工作区协调"}, format="json")
@@ -150,7 +145,7 @@ def test_the_village_cannot_act_on_a_case_at_the_zone(world, spread):
 def test_the_whole_path_through_the_api_with_timeline_and_follow_ups(world, spread, django_capture_on_commit_callbacks):
     on_duty_today(world, officer_index=1)  # the deputy
     case = spread["a1"]
-    village, zone = client_for(world.cadre_a1), client_for(world.zone_a_deputy)
+    village, zone = api_client(world.cadre_a1), api_client(world.zone_a_deputy)
     village.post(f"/api/dispute-cases/{case.pk}/classify/", {}, format="json")
     body = village.post(f"/api/dispute-cases/{case.pk}/escalate/", {}, format="json").json()
     assert body["assignee_name"] == "高副书记"
@@ -185,7 +180,7 @@ def test_the_whole_path_through_the_api_with_timeline_and_follow_ups(world, spre
 
 
 def test_refer_and_mark_unresolved_inputs(world, spread):
-    client = client_for(world.zone_a_user)
+    client = api_client(world.zone_a_user)
     case = spread["a1"]
     client.post(f"/api/dispute-cases/{case.pk}/classify/", {}, format="json")
     response = client.post(f"/api/dispute-cases/{case.pk}/refer/", {"kind": "moon", "target": ""}, format="json")
@@ -201,16 +196,16 @@ def test_refer_and_mark_unresolved_inputs(world, spread):
 
 def test_reveal_is_for_cadres_and_logged(world, spread):
     case = spread["a1"]
-    response = client_for(world.cadre_a1).post(f"/api/dispute-cases/{case.pk}/reveal/")
+    response = api_client(world.cadre_a1).post(f"/api/dispute-cases/{case.pk}/reveal/")
     assert response.status_code == 200
     assert response.json()[0]["phone"] == "13805311234"
     assert SecurityEvent.objects.filter(
         user=world.cadre_a1, action=SecurityAction.PII_REVEAL, object_type="mediation.disputeparty").count() == 2
-    assert client_for(world.consumer_a).post(f"/api/dispute-cases/{case.pk}/reveal/").status_code == 403
+    assert api_client(world.consumer_a).post(f"/api/dispute-cases/{case.pk}/reveal/").status_code == 403
 
 
 def test_cases_filters(world, spread):
-    client = client_for(world.town_a_user)
+    client = api_client(world.town_a_user)
     assert ids(client.get("/api/dispute-cases/", {"zone": world.zone_b.pk})) == [spread["b1"].pk]
     assert ids(client.get("/api/dispute-cases/", {"q": "张德福"})) == sorted(c.pk for k, c in spread.items() if k != "c1")
     today = timezone.localdate().isoformat()
@@ -223,40 +218,40 @@ def test_cases_filters(world, spread):
 # --- statistics --------------------------------------------------------------------------------------
 
 def test_statistics_endpoint_is_scoped_and_validated(world, spread):
-    rows = client_for(world.town_a_user).get("/api/dispute-cases/statistics/", {"group_by": "zone"}).json()["rows"]
+    rows = api_client(world.town_a_user).get("/api/dispute-cases/statistics/", {"group_by": "zone"}).json()["rows"]
     assert {r["name"]: r["received"] for r in rows} == {"闫满党建工作区": 2, "胡山党建工作区": 1}
-    stats = client_for(world.cadre_a1).get("/api/dispute-cases/statistics/", {"group_by": "village"}).json()
+    stats = api_client(world.cadre_a1).get("/api/dispute-cases/statistics/", {"group_by": "village"}).json()
     assert [(r["name"], r["received"]) for r in stats["rows"]] == [("闫满村", 1)]
     assert stats["total"]["by_source"]["grid"] == 1
-    response = client_for(world.zone_a_user).get("/api/dispute-cases/statistics/", {"group_by": "grid"})
+    response = api_client(world.zone_a_user).get("/api/dispute-cases/statistics/", {"group_by": "grid"})
     assert response.status_code == 400 and "group_by" in response.json()
 
 
 # --- rooms and the rota -------------------------------------------------------------------------------
 
 def test_rooms_are_readable_below_the_zone_but_written_by_the_zone(world):
-    cadre = client_for(world.cadre_a1)
+    cadre = api_client(world.cadre_a1)
     assert [r["zone"] for r in cadre.get("/api/mediation-rooms/").json()["results"]] == [world.zone_a.pk]
     room = cadre.get(f"/api/mediation-rooms/{world.zone_a.pk}/").json()
     assert room["legal_advisers"] == ["王律师（泉城律师事务所）"]
     assert cadre.patch(f"/api/mediation-rooms/{world.zone_a.pk}/", {"place": "x"}, format="json").status_code == 403
-    assert client_for(world.zone_b_user).get(f"/api/mediation-rooms/{world.zone_a.pk}/").status_code == 404
-    zone = client_for(world.zone_a_user)
+    assert api_client(world.zone_b_user).get(f"/api/mediation-rooms/{world.zone_a.pk}/").status_code == 404
+    zone = api_client(world.zone_a_user)
     assert zone.patch(f"/api/mediation-rooms/{world.zone_a.pk}/", {"shifts_per_day": 5}, format="json").status_code == 400
     assert zone.patch(f"/api/mediation-rooms/{world.zone_a.pk}/", {"place": "工作区二楼"}, format="json").json()["place"] == "工作区二楼"
-    response = client_for(world.zone_b_user).post("/api/mediation-rooms/", {"zone": world.zone_b.pk, "place": "胡山村委"}, format="json")
+    response = api_client(world.zone_b_user).post("/api/mediation-rooms/", {"zone": world.zone_b.pk, "place": "胡山村委"}, format="json")
     assert response.status_code == 201 and response.json()["name"] == "胡山党建工作区轮值调解室"
-    again = client_for(world.zone_b_user).post("/api/mediation-rooms/", {"zone": world.zone_b.pk, "place": "x"}, format="json")
+    again = api_client(world.zone_b_user).post("/api/mediation-rooms/", {"zone": world.zone_b.pk, "place": "x"}, format="json")
     assert again.status_code == 400
 
 
 def test_generate_swap_today_and_gaps_through_the_api(world):
-    zone = client_for(world.zone_a_user)
+    zone = api_client(world.zone_a_user)
     start = timezone.localdate()
     end = start + datetime.timedelta(days=5)
     payload = {"room": world.zone_a.pk, "start": start.isoformat(), "end": end.isoformat()}
-    assert client_for(world.cadre_a1).post("/api/duty-shifts/generate/", payload, format="json").status_code == 403
-    assert client_for(world.zone_b_user).post("/api/duty-shifts/generate/", payload, format="json").status_code == 400
+    assert api_client(world.cadre_a1).post("/api/duty-shifts/generate/", payload, format="json").status_code == 403
+    assert api_client(world.zone_b_user).post("/api/duty-shifts/generate/", payload, format="json").status_code == 400
     response = zone.post("/api/duty-shifts/generate/", {
         **payload, "days_off": [{"officer": world.officers_a[0].pk, "dates": [start.isoformat()]}]}, format="json")
     assert response.status_code == 201, response.content
@@ -281,19 +276,19 @@ def test_generate_swap_today_and_gaps_through_the_api(world):
     assert response.json()["officer"] == world.officers_a[2].pk
     assert DutyShift.objects.get(pk=second.pk).officer_id == world.officers_a[2].pk
     assert zone.get("/api/duty-shifts/gaps/", {"days": "x"}).status_code == 400
-    assert client_for(world.zone_b_user).get("/api/duty-shifts/").json()["count"] == 0
+    assert api_client(world.zone_b_user).get("/api/duty-shifts/").json()["count"] == 0
     assert zone.post("/api/duty-shifts/", {}, format="json").status_code == 405
 
 
 def test_officers_are_managed_by_the_zone(world):
-    zone = client_for(world.zone_a_user)
+    zone = api_client(world.zone_a_user)
     response = zone.post("/api/duty-officers/", {"room": world.zone_a.pk, "name": "王律师", "kind": "other",
                                                  "weekdays_off": [5, 6]}, format="json")
     assert response.status_code == 201 and response.json()["weekdays_off"] == [5, 6]
     response = zone.post("/api/duty-officers/", {"room": world.zone_a.pk, "name": "x", "kind": "other",
                                                  "weekdays_off": [0, 1, 2, 3, 4, 5, 6]}, format="json")
     assert response.status_code == 400 and "weekdays_off" in response.json()
-    assert client_for(world.cadre_a1).get("/api/duty-officers/").json()["count"] == 0
+    assert api_client(world.cadre_a1).get("/api/duty-officers/").json()["count"] == 0
 
 
 # --- a visit's concern opens a case --------------------------------------------------------------------
@@ -308,7 +303,7 @@ def test_a_concern_found_on_a_visit_opens_a_linked_case(world, django_capture_on
     visit = visit_log(household=household, author=grid_user, visitor_user=grid_user, visited_on=timezone.localdate(),
                       concerns="与邻居因宅基地边界多次争吵")
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(grid_user).post("/api/dispute-cases/from-visit/", {
+        response = api_client(grid_user).post("/api/dispute-cases/from-visit/", {
             "visit": visit.pk, "category": "land", "title": "宅基地边界纠纷"}, format="json")
     assert response.status_code == 201, response.content
     case = DisputeCase.objects.get(pk=response.json()["id"])
@@ -317,14 +312,14 @@ def test_a_concern_found_on_a_visit_opens_a_linked_case(world, django_capture_on
     assert case.parties.get().name == "赵大海" and case.parties.get().phone_masked == "139****0001"
     assert case.assignee is None and case.received_by == grid_user
     assert world.cadre_a1.notifications.filter(title="走访发现矛盾纠纷").exists()
-    assert ids(client_for(world.cadre_a1).get("/api/dispute-cases/", {"visit": visit.pk})) == [case.pk]
-    other = client_for(world.cadre_b1).post("/api/dispute-cases/from-visit/", {
+    assert ids(api_client(world.cadre_a1).get("/api/dispute-cases/", {"visit": visit.pk})) == [case.pk]
+    other = api_client(world.cadre_b1).post("/api/dispute-cases/from-visit/", {
         "visit": visit.pk, "category": "land", "title": "x"}, format="json")
     assert other.status_code == 400 and "visit" in other.json()
 
 
 def test_follow_ups_cannot_be_created_by_hand(world):
-    assert client_for(world.zone_a_user).post("/api/follow-ups/", {}, format="json").status_code == 405
+    assert api_client(world.zone_a_user).post("/api/follow-ups/", {}, format="json").status_code == 405
     assert FollowUp.objects.count() == 0
     assert CaseState.FOLLOW_UP == "follow_up"
 
@@ -335,7 +330,7 @@ def test_being_the_assignee_gives_no_right_to_reveal(world, spread):
     case = spread["a1"]
     grid_user = make_user(Role.GRID_MEMBER, MicroGridFactory(natural_village=NaturalVillageFactory(village=world.village_a1)))
     DisputeCase.objects.filter(pk=case.pk).update(assignee=grid_user)  # e.g. a grid worker handed the case
-    client = client_for(grid_user)
+    client = api_client(grid_user)
     assert client.get(f"/api/dispute-cases/{case.pk}/").status_code == 200  # the assignee reads the case…
     response = client.post(f"/api/dispute-cases/{case.pk}/reveal/")
     assert response.status_code == 403  # …but not the parties' full phone and ID numbers

@@ -6,22 +6,17 @@ import pytest
 from django.test import Client
 
 from mediation import services
+from tests.clients import page_client
 
 from .conftest import agreement_args, new_case
 
 PAGES = ["/mediation/", "/mediation/cases/new/", "/mediation/rota/", "/mediation/statistics/"]
 
 
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.mark.parametrize("path", PAGES)
 def test_pages_need_a_login_and_render_with_the_choices(world, path):
     assert Client().get(path).status_code == 302
-    response = client_for(world.cadre_a1).get(path)
+    response = page_client(world.cadre_a1).get(path)
     assert response.status_code == 200
     text = response.content.decode()
     data = json.loads(re.search(r'<script id="page-data" type="application/json">(.*?)</script>', text, re.S).group(1))
@@ -34,18 +29,18 @@ def test_pages_need_a_login_and_render_with_the_choices(world, path):
 
 def test_case_page_is_scoped(world):
     case = new_case(world)
-    assert client_for(world.cadre_a1).get(f"/mediation/cases/{case.pk}/").status_code == 200
-    assert client_for(world.zone_b_user).get(f"/mediation/cases/{case.pk}/").status_code == 404
+    assert page_client(world.cadre_a1).get(f"/mediation/cases/{case.pk}/").status_code == 200
+    assert page_client(world.zone_b_user).get(f"/mediation/cases/{case.pk}/").status_code == 404
 
 
 def test_the_agreement_prints_for_a_resolved_case_only(world):
     case = new_case(world)
     url = f"/mediation/cases/{case.pk}/agreement/"
-    assert client_for(world.cadre_a1).get(url).status_code == 404  # no agreement yet
+    assert page_client(world.cadre_a1).get(url).status_code == 404  # no agreement yet
     case = services.case_classify(case=case, by=world.cadre_a1)
     case = services.case_start_mediation(case=case, by=world.cadre_a1)
     services.case_resolve(case=case, by=world.cadre_a1, **{**agreement_args(case), "performance": "2025年4月1日前清理完毕"})
-    response = client_for(world.cadre_a1).get(url)
+    response = page_client(world.cadre_a1).get(url)
     assert response.status_code == 200
     text = response.content.decode()
     for expected in ("人民调解协议书", case.number, "当事人（申请人）：</span>张德福", "当事人（被申请人）：</span>王长贵",
@@ -53,5 +48,5 @@ def test_the_agreement_prints_for_a_resolved_case_only(world):
                      "@media print"):
         assert expected in text, expected
     assert "13805311234" not in text  # contacts stay masked on paper too
-    assert client_for(world.zone_b_user).get(url).status_code == 404
+    assert page_client(world.zone_b_user).get(url).status_code == 404
     assert Client().get(url).status_code == 302

@@ -1,12 +1,12 @@
 """Parents move only through the move services, and the denormalised ancestors always follow the tree."""
 import pytest
 from django.core.management import CommandError, call_command
-from rest_framework.test import APIClient
 
 from accounts.models import Role
 from members.models import PartyBranch
 from mediation import services as mediation_services
 from organization.services import tree_check
+from tests.clients import api_client
 from tests import factories as f
 from villages import services as village_services
 from villages.models import Household, MicroGrid, NaturalVillage, Village
@@ -14,12 +14,6 @@ from organization import services as organization_services
 from zones.models import WorkZone
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def assert_tree_consistent():
@@ -60,7 +54,7 @@ def tree():
 ])
 def test_patching_a_parent_is_refused_and_names_the_move_action(tree, url, field, target):
     households_before = sorted(Household.objects.values_list("pk", "zone_id", "town_id", "village_id"))
-    client = _client(tree["admin"])
+    client = api_client(tree["admin"])
     response = client.patch(url.format(**tree), {field: tree[target].pk}, format="json")
     assert response.status_code == 400, response.data
     message = " ".join(response.data[field])
@@ -70,7 +64,7 @@ def test_patching_a_parent_is_refused_and_names_the_move_action(tree, url, field
 
 
 def test_an_update_that_keeps_the_parent_is_fine(tree):
-    client = _client(tree["admin"])
+    client = api_client(tree["admin"])
     village = tree["village_1"]
     response = client.put(f"/api/villages/{village.pk}/", {"zone": village.zone_id, "name": "新名字村", "kind": village.kind},
                           format="json")
@@ -88,7 +82,7 @@ def test_village_move(tree):
 
 
 def test_natural_village_move_over_the_api(tree):
-    client = _client(tree["town_user"])
+    client = api_client(tree["town_user"])
     url = f"/api/natural-villages/{tree['nv_1'].pk}/move/"
     preview = client.post(url, {"village": tree["village_2"].pk}, format="json")
     assert preview.status_code == 200 and preview.data["households"] == 3 and preview.data["applied"] is False
@@ -112,8 +106,8 @@ def test_grid_move(tree):
 def test_zone_move_over_the_api(tree):
     url = f"/api/zones/{tree['zone_a1'].pk}/move/"
     # a town's staff may not hand a zone to another town: only the district moves zones between towns
-    assert _client(tree["town_user"]).post(url, {"town": tree["town_b"].pk, "apply": True}, format="json").status_code in (400, 403)
-    client = _client(tree["admin"])
+    assert api_client(tree["town_user"]).post(url, {"town": tree["town_b"].pk, "apply": True}, format="json").status_code in (400, 403)
+    client = api_client(tree["admin"])
     preview = client.post(url, {"town": tree["town_b"].pk}, format="json")
     assert preview.status_code == 200 and preview.data == {
         "zone": tree["zone_a1"].name, "from_town": tree["town_a"].name, "to_town": tree["town_b"].name,

@@ -2,8 +2,8 @@
 import datetime
 
 import pytest
-from rest_framework.test import APIClient
 
+from tests.clients import api_client
 from tests import factories as f
 from zones.models import CommitteeMember, PartyInstructor, SunkCadrePosting, WorkZone, ZoneOffice
 
@@ -15,20 +15,14 @@ def zone():
     return f.WorkZoneFactory()
 
 
-def _client(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 @pytest.fixture
 def town_client(zone):
-    return _client(f.make_user("town_staff", zone.town))
+    return api_client(f.make_user("town_staff", zone.town))
 
 
 @pytest.fixture
 def zone_client(zone):
-    return _client(f.make_user("zone_committee", zone))
+    return api_client(f.make_user("zone_committee", zone))
 
 
 def test_zone_created_over_the_api_has_five_offices(town_client, zone):
@@ -128,7 +122,7 @@ def test_instructor_rules(zone_client, zone):
     village = f.VillageFactory(zone=zone)
     foreign_cadre = f.SunkCadrePostingFactory(zone=f.WorkZoneFactory(town=zone.town))
     own_cadre = f.SunkCadrePostingFactory(zone=zone)
-    town_client = _client(f.make_user("town_staff", zone.town))
+    town_client = api_client(f.make_user("town_staff", zone.town))
     response = town_client.post("/api/instructors/", {"village": village.pk, "cadre": foreign_cadre.pk,
                                                       "start_date": "2024-01-01"}, format="json")
     assert response.status_code == 400 and "cadre" in response.data
