@@ -1,5 +1,5 @@
 """The inbox page: a Vue shell over /api/notifications/."""
-from core.views import PageView
+from core.pages import PageView
 
 
 class InboxView(PageView):

@@ -46,7 +46,7 @@ def test_every_page_renders_for_a_signed_in_user(secretary_client, scenario):
         html = response.content.decode()
         assert "党建工作区综合管理平台" in html
         assert '<div id="app"' in html
-        assert "/static/js/platform.js" in html
+        assert "/static/core/platform.js" in html
 
 
 def test_anonymous_users_are_sent_to_login(client, scenario):
@@ -75,12 +75,12 @@ def test_vendor_files_are_local_and_no_cdn_is_referenced(secretary_client, clien
             assert f"/static/{name}" in html
     home = pages[0].content.decode()
     assert "/static/vendor/echarts.min.js" in home
-    for name in VENDOR + ["vendor/echarts.min.js", "js/platform.js", "css/platform.css", "js/pages/home.js"]:
+    for name in VENDOR + ["vendor/echarts.min.js", "core/platform.js", "core/platform.css", "organization/home.js"]:
         assert finders.find(name), f"static file {name} is missing (run scripts/copy_vendor.py)"
 
 
 def test_pages_set_vue_delimiters_and_chinese_locale():
-    with open(finders.find("js/platform.js"), encoding="utf-8") as fh:
+    with open(finders.find("core/platform.js"), encoding="utf-8") as fh:
         source = fh.read()
     assert 'const DELIMITERS = ["[[", "]]"]' in source
     assert "ElementPlusLocaleZhCn" in source
