@@ -214,6 +214,22 @@
     return mePromise;
   }
 
+  /**
+   * Runs `work` (an async function) with `vm[flag]` true meanwhile, and returns its value. When it fails,
+   * the error goes to `onError`, or is dropped (the API client has shown its message): the result is undefined.
+   */
+  async function busy(vm, flag, work, onError) {
+    vm[flag] = true;
+    try {
+      return await work();
+    } catch (e) {
+      if (onError) onError(e);
+      return undefined;
+    } finally {
+      vm[flag] = false;
+    }
+  }
+
   // ---- shared components ---------------------------------------------------------------
 
   const ColorTag = {
@@ -250,15 +266,10 @@
     },
     methods: {
       async load() {
-        this.loading = true;
-        try {
+        await busy(this, "loading", async () => {
           this.rows = await api.get(this.url);
           this.failed = false;
-        } catch (e) {
-          this.failed = true;
-        } finally {
-          this.loading = false;
-        }
+        }, () => (this.failed = true));
       },
       fieldLabel(field) {
         return HISTORY_FIELDS[field] || field;
@@ -397,6 +408,56 @@
     };
   }
 
+  // ---- dialogs and charts ----------------------------------------------------------------------
+
+  /**
+   * A mixin for a dialog or drawer opened with v-model: `open` (bound to the dialog), `saving`, and
+   * save(work): runs the API call `work`, then closes and emits "saved" with its result.
+   */
+  const dialogMixin = {
+    props: { modelValue: { type: Boolean, default: false } },
+    emits: ["update:modelValue", "saved"],
+    data: () => ({ saving: false }),
+    computed: {
+      open: {
+        get() { return this.modelValue; },
+        set(value) { this.$emit("update:modelValue", value); },
+      },
+    },
+    methods: {
+      async save(work) {
+        await busy(this, "saving", async () => {
+          const saved = await work();
+          this.open = false;
+          this.$emit("saved", saved);
+        });
+      },
+    },
+  };
+
+  /**
+   * A mixin for a page with ECharts: chart(ref) is the chart in this.$refs[ref], created once and resized
+   * with the window; pct(rate) shows a rate in per cent. The instances live outside Vue's data: a reactive
+   * proxy breaks ECharts' internals.
+   */
+  function chartMixin() {
+    const charts = {};
+    return {
+      mounted() {
+        window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
+      },
+      methods: {
+        chart(ref) {
+          if (!charts[ref]) charts[ref] = echarts.init(this.$refs[ref]);
+          return charts[ref];
+        },
+        pct(value) {
+          return value === null || value === undefined ? "—" : (value * 100).toFixed(1) + "%";
+        },
+      },
+    };
+  }
+
   // ---- the layout and mounting ---------------------------------------------------------
 
   const layoutMixin = {
@@ -427,6 +488,17 @@
       colorSpec(color) {
         return COLORS[color] || { label: color, color: "#909399", light: "#f4f4f5" };
       },
+      busy(flag, work, onError) {
+        return busy(this, flag, work, onError);
+      },
+      go(path) {
+        window.location.href = path;
+      },
+      /** Back to the list this page was opened from (keeping its filters), else to the list itself. */
+      backTo(listPath) {
+        if (document.referrer && new URL(document.referrer).pathname === listPath) window.history.back();
+        else window.location.href = listPath;
+      },
       choiceLabel,
       formatDate,
       formatDateTime,
@@ -449,7 +521,10 @@
     formatDateTime,
     formatNumber,
     readJson,
+    busy,
     listMixin,
+    dialogMixin,
+    chartMixin,
     /** Register the current page's Vue options (data, methods, mounted, ...). */
     page(options) {
       pageOptions = options || {};

@@ -45,9 +45,8 @@ Platform.page({
       return { q: f.q, zone: f.zone, level: f.level, category: f.category, mine: f.mine ? "true" : "", overdue: f.overdue ? "true" : "" };
     },
     async load() {
-      this.loading = true;
       const params = this.params();
-      try {
+      await this.busy("loading", async () => {
         const [summary, ...pages] = await Promise.all([
           Platform.api.get("/api/dispute-cases/summary/", params),
           ...this.columns.map((col) =>
@@ -58,17 +57,13 @@ Platform.page({
           col.rows = pages[i].results;
           col.count = pages[i].count;
         });
-      } catch (e) {
-        /* shown by the API client */
-      } finally {
-        this.loading = false;
-      }
+      });
     },
     open(c) {
-      window.location.href = "/mediation/cases/" + c.id + "/";
+      this.go("/mediation/cases/" + c.id + "/");
     },
     goIntake() {
-      window.location.href = "/mediation/cases/new/";
+      this.go("/mediation/cases/new/");
     },
   },
 });

@@ -35,19 +35,14 @@ Platform.page({
   },
   methods: {
     async load() {
-      this.loading = true;
-      try {
+      await this.busy("loading", async () => {
         const [c, events] = await Promise.all([
           Platform.api.get("/api/dispute-cases/" + this.id + "/"),
           Platform.api.get("/api/dispute-cases/" + this.id + "/events/"),
         ]);
         this.c = c;
         this.events = events.slice().reverse();
-      } catch (e) {
-        this.failed = e.message;
-      } finally {
-        this.loading = false;
-      }
+      }, (e) => (this.failed = e.message));
     },
     stateType(state) {
       return STATE_TYPES[state] || "info";
@@ -63,15 +58,10 @@ Platform.page({
       return row[field + "_masked"] || "未登记";
     },
     async reveal() {
-      this.revealing = true;
-      try {
+      await this.busy("revealing", async () => {
         this.revealed = await Platform.api.post("/api/dispute-cases/" + this.id + "/reveal/");
         ElementPlus.ElMessage({ type: "success", message: "已显示完整联系方式，本次查看已记录。" });
-      } catch (e) {
-        /* shown by the API client */
-      } finally {
-        this.revealing = false;
-      }
+      });
     },
     openAction(a) {
       const form = { note: "" };
@@ -92,10 +82,10 @@ Platform.page({
     },
     async submitAction() {
       const d = this.dialog;
-      d.saving = true;
       const body = Object.assign({}, d.form);
       if (body.signed_on === null) delete body.signed_on;
-      try {
+      // a refusal (e.g. the allowed next states) is shown by the API client
+      await Platform.busy(d, "saving", async () => {
         if (d.action === "follow-up") {
           await Platform.api.post("/api/follow-ups/" + d.followUp.id + "/record/", body);
         } else {
@@ -104,17 +94,13 @@ Platform.page({
         d.visible = false;
         ElementPlus.ElMessage({ type: "success", message: d.title + "：已完成" });
         await this.load();
-      } catch (e) {
-        /* shown by the API client (e.g. the allowed next states) */
-      } finally {
-        d.saving = false;
-      }
+      });
     },
     printAgreement() {
       window.open("/mediation/cases/" + this.id + "/agreement/", "_blank");
     },
     back() {
-      window.location.href = "/mediation/";
+      this.go("/mediation/");
     },
   },
 });

@@ -56,23 +56,18 @@ Platform.page({
     },
     async loadShifts() {
       if (!this.roomId) return;
-      this.shiftsLoading = true;
       const first = new Date(this.month.getFullYear(), this.month.getMonth(), 1);
       const start = new Date(first);
       start.setDate(start.getDate() - 7);
       const end = new Date(this.month.getFullYear(), this.month.getMonth() + 1, 7);
-      try {
+      await this.busy("shiftsLoading", async () => {
         const [shifts, gaps] = await Promise.all([
           Platform.api.all("/api/duty-shifts/", { room: this.roomId, date_after: iso(start), date_before: iso(end) }),
           Platform.api.get("/api/duty-shifts/gaps/", { room: this.roomId, days: 14 }),
         ]);
         this.shifts = shifts;
         this.gaps = gaps;
-      } catch (e) {
-        /* shown by the API client */
-      } finally {
-        this.shiftsLoading = false;
-      }
+      });
     },
     cellShifts(day) {
       const list = (this.byDay[day] || []).map((s) => Object.assign({ key: s.id }, s));
@@ -116,8 +111,7 @@ Platform.page({
     async submitGenerate() {
       const g = this.generate;
       if (!g.range) return;
-      g.saving = true;
-      try {
+      await Platform.busy(g, "saving", async () => {
         const result = await Platform.api.post("/api/duty-shifts/generate/", {
           room: this.roomId, start: g.range[0], end: g.range[1], replace: g.replace,
         });
@@ -126,11 +120,7 @@ Platform.page({
         g.visible = false;
         this.rooms = await Platform.api.all("/api/mediation-rooms/");
         await this.loadShifts();
-      } catch (e) {
-        /* shown by the API client */
-      } finally {
-        g.saving = false;
-      }
+      });
     },
   },
 });

@@ -9,43 +9,29 @@ function today() {
 }
 
 const RED = "#c8161e";
-// ECharts instances must not become Vue reactive proxies (that breaks their internals): keep them here.
-const charts = {};
 
 Platform.page({
+  mixins: [Platform.chartMixin()],
   data() {
     return { loading: false, range: [yearStart(), today()], groupBy: "zone", rows: [], t: { by_source: {}, by_category: {} } };
   },
   mounted() {
-    window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
     this.load();
   },
   methods: {
-    pct(value) {
-      return value === null || value === undefined ? "—" : (value * 100).toFixed(1) + "%";
-    },
     days(value) {
       return value === null || value === undefined ? "—" : Number(value).toFixed(1);
     },
     async load() {
-      this.loading = true;
       const params = { group_by: this.groupBy };
       if (this.range) Object.assign(params, { received_after: this.range[0], received_before: this.range[1] });
-      try {
+      await this.busy("loading", async () => {
         const data = await Platform.api.get("/api/dispute-cases/statistics/", params);
         this.rows = data.rows;
         this.t = data.total;
         await this.$nextTick();
         this.draw();
-      } catch (e) {
-        /* shown by the API client */
-      } finally {
-        this.loading = false;
-      }
-    },
-    chart(ref) {
-      if (!charts[ref]) charts[ref] = echarts.init(this.$refs[ref]);
-      return charts[ref];
+      });
     },
     draw() {
       const sources = Platform.choices.case_source || [];

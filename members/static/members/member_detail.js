@@ -27,39 +27,25 @@ Platform.page({
     },
   },
   async mounted() {
-    try {
+    await this.busy("loading", async () => {
       this.m = await Platform.api.get("/api/members/" + this.id + "/");
-    } catch (e) {
-      this.failed = e.message;
-    } finally {
-      this.loading = false;
-    }
-    try {
+    }, (e) => (this.failed = e.message));
+    await this.busy("linksLoading", async () => {
       this.links = await Platform.api.all("/api/household-links/", { member: this.id });
-    } catch (e) {
-      this.links = [];
-    } finally {
-      this.linksLoading = false;
-    }
+    }, () => (this.links = []));
   },
   methods: {
     async reveal() {
-      this.revealing = true;
-      try {
+      await this.busy("revealing", async () => {
         this.revealed = await Platform.api.post("/api/members/" + this.id + "/reveal/");
         ElementPlus.ElMessage({ type: "success", message: "已显示完整信息，本次查看已记录。" });
-      } catch (e) {
-        /* shown by the API client */
-      } finally {
-        this.revealing = false;
-      }
+      });
     },
     openHousehold(row) {
-      window.location.href = "/households/" + row.household + "/";
+      this.go("/households/" + row.household + "/");
     },
     back() {
-      if (document.referrer && new URL(document.referrer).pathname === "/members/") window.history.back();
-      else window.location.href = "/members/";
+      this.backTo("/members/");
     },
   },
 });

@@ -8,8 +8,7 @@ Platform.page({
   },
   methods: {
     async load() {
-      this.loading = true;
-      try {
+      await this.busy("loading", async () => {
         const [page, count] = await Promise.all([
           Platform.api.get("/api/notifications/", { page: this.page, page_size: this.pageSize, unread: this.filter }),
           Platform.api.get("/api/notifications/unread-count/"),
@@ -17,11 +16,7 @@ Platform.page({
         this.rows = page.results;
         this.total = page.count;
         this.unread = count.unread;
-      } catch (e) {
-        /* shown by the API client */
-      } finally {
-        this.loading = false;
-      }
+      });
     },
     search() {
       this.page = 1;

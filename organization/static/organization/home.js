@@ -1,10 +1,10 @@
 /* 首页：管辖范围与实时统计（GET /api/me/、GET /api/overview/）。 */
 Platform.page({
+  mixins: [Platform.chartMixin()],
   data() {
     return {
       loading: true,
       counts: { households_by_color: {} },
-      chart: null,
       stats: [
         { key: "zones", label: "党建工作区", icon: "OfficeBuilding", href: "/zones/", bg: "#fdecec", fg: "#c8161e" },
         { key: "villages", label: "村/社区", icon: "School", href: "/tree/", bg: "#fff4e5", fg: "#e86f12" },
@@ -29,7 +29,6 @@ Platform.page({
     },
   },
   async mounted() {
-    window.addEventListener("resize", () => this.chart && this.chart.resize());
     try {
       this.counts = await Platform.api.get("/api/overview/");
     } catch (e) {
@@ -43,13 +42,12 @@ Platform.page({
   methods: {
     drawChart() {
       if (!this.counts.households) return;
-      this.chart = echarts.init(this.$refs.colorChart);
       const data = this.colorRows.map((c) => ({
         name: c.label,
         value: c.count,
         itemStyle: { color: this.colorSpec(c.value).color },
       }));
-      this.chart.setOption({
+      this.chart("colorChart").setOption({
         tooltip: { trigger: "item", formatter: "{b}：{c} 户（{d}%）" },
         legend: { bottom: 0, icon: "circle", itemGap: 24 },
         series: [

@@ -18,35 +18,25 @@ Platform.page({
     };
   },
   async mounted() {
-    try {
+    await this.busy("loading", async () => {
       this.h = await Platform.api.get("/api/households/" + this.id + "/");
       if (this.h.member) {
         this.member = await Platform.api.get("/api/members/" + this.h.member + "/", null, { quiet: true }).catch(() => ({
           id: this.h.member, name: this.h.member_name, branch_name: "—", phone_masked: "", link_count: "—", duties: [],
         }));
       }
-    } catch (e) {
-      this.failed = e.message;
-    } finally {
-      this.loading = false;
-    }
+    }, (e) => (this.failed = e.message));
   },
   methods: {
     async reveal() {
-      this.revealing = true;
-      try {
+      await this.busy("revealing", async () => {
         const data = await Platform.api.post("/api/households/" + this.id + "/reveal/");
         this.phone = data.phone || "未登记";
         ElementPlus.ElMessage({ type: "success", message: "已显示完整号码，本次查看已记录。" });
-      } catch (e) {
-        /* the message is shown by the API client */
-      } finally {
-        this.revealing = false;
-      }
+      });
     },
     back() {
-      if (document.referrer && new URL(document.referrer).pathname === "/households/") window.history.back();
-      else window.location.href = "/households/";
+      this.backTo("/households/");
     },
   },
 });

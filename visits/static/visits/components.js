@@ -16,18 +16,13 @@ window.VisitsUi = (function () {
 
   const VisitSheet = {
     name: "VisitSheet",
+    mixins: [Platform.dialogMixin],
     props: {
       household: { type: Object, default: null },
       visit: { type: Object, default: null }, // given: correct this visit (PATCH)
-      modelValue: { type: Boolean, default: false },
     },
-    emits: ["update:modelValue", "saved"],
-    data: () => ({ form: blank(), contentOptions: [], saving: false }),
+    data: () => ({ form: blank(), contentOptions: [] }),
     computed: {
-      open: {
-        get() { return this.modelValue; },
-        set(value) { this.$emit("update:modelValue", value); },
-      },
       duties() { return Platform.choices.duty || []; },
       methods() { return Platform.choices.visit_method || []; },
       title() {
@@ -58,21 +53,13 @@ window.VisitsUi = (function () {
       futureDay(date) {
         return date.getTime() > Date.now();
       },
-      async submit() {
-        this.saving = true;
-        try {
-          const body = Object.assign({}, this.form);
-          if (!body.follow_up_needed) body.follow_up_note = "";
-          const saved = this.visit
-            ? await Platform.api.patch("/api/visits/" + this.visit.id + "/", body)
-            : await Platform.api.post("/api/visits/", Object.assign({ household: this.household.id }, body));
-          this.open = false;
-          this.$emit("saved", saved);
-        } catch (e) {
-          /* the API client shows the message (in Chinese, naming the field) */
-        } finally {
-          this.saving = false;
-        }
+      submit() {
+        const body = Object.assign({}, this.form);
+        if (!body.follow_up_needed) body.follow_up_note = "";
+        // a refusal is shown by the API client (in Chinese, naming the field)
+        return this.save(() => (this.visit
+          ? Platform.api.patch("/api/visits/" + this.visit.id + "/", body)
+          : Platform.api.post("/api/visits/", Object.assign({ household: this.household.id }, body))));
       },
     },
     template: `
@@ -116,14 +103,10 @@ window.VisitsUi = (function () {
 
   const ColorDialog = {
     name: "ColorDialog",
-    props: { household: { type: Object, default: null }, modelValue: { type: Boolean, default: false } },
-    emits: ["update:modelValue", "saved"],
-    data: () => ({ toColor: "", reason: "", saving: false }),
+    mixins: [Platform.dialogMixin],
+    props: { household: { type: Object, default: null } },
+    data: () => ({ toColor: "", reason: "" }),
     computed: {
-      open: {
-        get() { return this.modelValue; },
-        set(value) { this.$emit("update:modelValue", value); },
-      },
       colors() { return Platform.choices.color || []; },
       needsReason() {
         return this.household && ["orange", "red"].includes(this.toColor) && RANK[this.toColor] > RANK[this.household.color];
@@ -131,19 +114,10 @@ window.VisitsUi = (function () {
     },
     watch: { modelValue(value) { if (value) { this.toColor = ""; this.reason = ""; } } },
     methods: {
-      async submit() {
-        this.saving = true;
-        try {
-          const saved = await Platform.api.post("/api/color-changes/", {
-            household: this.household.id, to_color: this.toColor, reason: this.reason,
-          });
-          this.open = false;
-          this.$emit("saved", saved);
-        } catch (e) {
-          /* shown by the API client */
-        } finally {
-          this.saving = false;
-        }
+      submit() {
+        return this.save(() => Platform.api.post("/api/color-changes/", {
+          household: this.household.id, to_color: this.toColor, reason: this.reason,
+        }));
       },
     },
     template: `

@@ -1,5 +1,6 @@
 /* 走访看板：GET /api/visits/dashboard/?zone|town（四色分布、各村逾期、覆盖率趋势）与 /api/visits/coverage/?by=village。 */
 Platform.page({
+  mixins: [Platform.chartMixin()],
   data() {
     const zones = Platform.pageData.zones || [];
     const towns = Platform.pageData.towns || [];
@@ -11,7 +12,6 @@ Platform.page({
       d: { color_mix: [], overdue_by_village: [], coverage_trend: [] },
       coverage: [],
       loading: true,
-      charts: {},
     };
   },
   computed: {
@@ -36,23 +36,18 @@ Platform.page({
     },
   },
   mounted() {
-    window.addEventListener("resize", () => Object.values(this.charts).forEach((c) => c.resize()));
     this.load();
   },
   methods: {
-    pct(value) {
-      return value === null || value === undefined ? "—" : (value * 100).toFixed(1) + "%";
-    },
     params() {
       if (this.zone) return { zone: this.zone };
       if (this.town) return { town: this.town };
       return {};
     },
     async load() {
-      this.loading = true;
       const query = new URLSearchParams(this.params()).toString();
       window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
-      try {
+      await this.busy("loading", async () => {
         const [d, coverage] = await Promise.all([
           Platform.api.get("/api/visits/dashboard/", this.params()),
           Platform.api.get("/api/visits/coverage/", Object.assign({ by: "village" }, this.params())),
@@ -61,15 +56,7 @@ Platform.page({
         this.coverage = coverage;
         await this.$nextTick();
         this.draw();
-      } catch (e) {
-        /* shown by the API client */
-      } finally {
-        this.loading = false;
-      }
-    },
-    chart(ref) {
-      if (!this.charts[ref]) this.charts[ref] = echarts.init(this.$refs[ref]);
-      return this.charts[ref];
+      });
     },
     draw() {
       const C = Platform.COLORS;

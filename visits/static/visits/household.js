@@ -20,8 +20,7 @@ Platform.page({
   },
   methods: {
     async reload() {
-      this.loading = true;
-      try {
+      await this.busy("loading", async () => {
         const [h, visits, changes, policy] = await Promise.all([
           Platform.api.get("/api/households/" + this.id + "/"),
           Platform.api.all("/api/visits/", { household: this.id }, 500),
@@ -29,18 +28,11 @@ Platform.page({
           Platform.api.get("/api/visit-policies/effective/", { household: this.id }, { quiet: true }).catch(() => null),
         ]);
         Object.assign(this, { h, visits, changes, policy });
-      } catch (e) {
-        /* shown by the API client */
-      } finally {
-        this.loading = false;
-      }
+      });
     },
     correct(visit) {
       this.editing = visit;
       this.sheetOpen = true;
-    },
-    go(path) {
-      window.location.href = path;
     },
   },
 });

@@ -57,8 +57,7 @@ Platform.page({
       return diff + " 天后到期";
     },
     async load() {
-      this.loading = true;
-      try {
+      await this.busy("loading", async () => {
         const params = { within_days: this.tab === "all" ? 366 : WINDOW_DAYS, page_size: 200 };
         if (this.onlyMine) params.mine = "true";
         this.rows = await Platform.api.all("/api/visits/due/", params, 1000);
@@ -68,11 +67,7 @@ Platform.page({
         ]);
         this.visitedToday = mine.count;
         this.unread = inbox.unread;
-      } catch (e) {
-        this.rows = [];
-      } finally {
-        this.loading = false;
-      }
+      }, () => (this.rows = []));
     },
     async quickLog(h) {
       this.quick = h.id;
