@@ -154,7 +154,6 @@ def object_type_options() -> list[dict]:
 class SecurityLogView(UserPassesTestMixin, PageView):
     """安全日志：按用户、操作、结果、时间、对象、地址查询，导出 xlsx。其他角色 403（拒绝本身记入日志）。"""
 
-    template_name = "accounts/security_log.html"
     page_title = "安全日志"
 
     def test_func(self):

@@ -32,29 +32,24 @@ class MediationPage(PageView):
 
 
 class CaseBoardView(MediationPage):
-    template_name = "mediation/board.html"
     page_title = "案件看板"
     breadcrumbs = (("轮值调解室", None),)
 
 
 class CaseIntakeView(MediationPage):
-    template_name = "mediation/intake.html"
     page_title = "受理登记"
 
 
 class CaseDetailView(MediationPage, ScopedDetailView):
-    template_name = "mediation/case_detail.html"
     page_title = "案件详情"
     model = DisputeCase
 
 
 class RotaView(MediationPage):
-    template_name = "mediation/rota.html"
     page_title = "值班排班"
 
 
 class StatisticsView(MediationPage):
-    template_name = "mediation/statistics.html"
     page_title = "调解统计"
 
 

@@ -12,12 +12,10 @@ class LinkQuotaMixin:
 
 
 class MemberListView(LinkQuotaMixin, PageView):
-    template_name = "members/member_list.html"
     page_title = "党员与联户"
 
 
 class MemberDetailView(LinkQuotaMixin, ScopedDetailView):
-    template_name = "members/member_detail.html"
     page_title = "党员详情"
     breadcrumbs = (("党员与联户", "members:list"),)
     model = PartyMember

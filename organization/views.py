@@ -3,10 +3,8 @@ from core.pages import PageView
 
 
 class HomeView(PageView):
-    template_name = "organization/home.html"
     page_title = "首页"
 
 
 class TreeView(PageView):
-    template_name = "organization/tree.html"
     page_title = "层级结构"

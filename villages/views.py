@@ -5,12 +5,11 @@ from .models import Household
 
 
 class HouseholdListView(PageView):
-    template_name = "villages/household_list.html"
     page_title = "户与四色分类"
 
 
 class HouseholdDetailView(ScopedDetailView):
-    template_name = "villages/household_detail.html"
     page_title = "户详情"
     breadcrumbs = (("户与四色分类", "villages:households"),)
     model = Household
+    section_name = "household_detail"  # e.g. visits adds its card

@@ -23,14 +23,12 @@ class VisitsPage(PageView):
 class MyVisitsView(VisitsPage):
     """我的走访（手机）：到期、逾期的户，一键登记走访。"""
 
-    template_name = "visits/my_visits.html"
     page_title = "我的走访"
 
 
 class HouseholdVisitsView(VisitsPage, ScopedDetailView):
     """一户的走访档案：四色分类变更历史与走访记录。"""
 
-    template_name = "visits/household.html"
     page_title = "走访档案"
     breadcrumbs = (("我的走访", "visits:my"),)
     model = Household
@@ -39,7 +37,6 @@ class HouseholdVisitsView(VisitsPage, ScopedDetailView):
 class DashboardView(VisitsPage):
     """工作区、街道走访看板。"""
 
-    template_name = "visits/dashboard.html"
     page_title = "走访看板"
 
     def get_page_data(self) -> dict:

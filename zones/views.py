@@ -5,12 +5,10 @@ from .models import MIN_SUNK_CADRES, WorkZone
 
 
 class ZoneListView(PageView):
-    template_name = "zones/zone_list.html"
     page_title = "党建工作区"
 
 
 class ZoneDetailView(ScopedDetailView):
-    template_name = "zones/zone_detail.html"
     page_title = "工作区详情"
     breadcrumbs = (("党建工作区", "zones:list"),)
     model = WorkZone
