@@ -178,3 +178,32 @@ def test_logout_is_a_post_and_returns_to_login(secretary_client):
     response = secretary_client.post("/logout/")
     assert response.status_code == 302 and response["Location"] == "/login/"
     assert secretary_client.get("/").status_code == 302
+
+
+def test_breadcrumbs_come_from_the_view(secretary_client, scenario):
+    html = secretary_client.get(f"/members/{scenario.member_a.pk}/").content.decode()
+    crumbs = re.findall(r"<el-breadcrumb-item>(.*?)</el-breadcrumb-item>", html)
+    assert crumbs == ['<a href="/">首页</a>', '<a href="/members/">党员与联户</a>', "党员详情"]
+    assert re.findall(r"<el-breadcrumb-item>(.*?)</el-breadcrumb-item>", secretary_client.get("/zones/").content.decode()) == [
+        '<a href="/">首页</a>', "党建工作区"]
+
+
+def test_another_app_adds_its_section_to_the_household_page(secretary_client, scenario):
+    # villages' household page does not name visits; visits registers its card (core.pages.register_section)
+    html = secretary_client.get(f"/households/{scenario.households_a[0].pk}/").content.decode()
+    assert 'data-testid="visits-section"' in html
+    assert 'data-testid="visits-section"' not in secretary_client.get(f"/members/{scenario.member_a.pk}/").content.decode()
+
+
+def test_the_page_shell_in_core_imports_no_domain_app():
+    import ast
+    from pathlib import Path
+
+    import core
+
+    domain = {"accounts", "zones", "villages", "members", "visits", "mediation", "notifications", "organization"}
+    for name in ["pages.py", "menu.py", "urls.py", "apps.py"]:
+        tree = ast.parse((Path(core.__file__).parent / name).read_text(encoding="utf-8"))
+        imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        assert not imported & domain, (name, imported & domain)
