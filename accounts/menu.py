@@ -1,6 +1,9 @@
-"""The security log in the sidebar (core.menu registry), for the roles that may read it."""
+"""The security log in the sidebar (core.menu registry), for the roles that may read it; role names for the pages."""
 from core.menu import MENU, MenuEntry
+from core.pages import register_choices
 
+from .models import Role
 from .scoping import TOWN_UP
 
 MENU.append(MenuEntry(title="安全日志", url="accounts:security", icon="Lock", order=95, roles=TOWN_UP))
+register_choices(role=Role)

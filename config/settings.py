@@ -93,7 +93,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],  # every app owns <app>/templates/<app>/; the shell (base.html, error pages) is core's
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -127,6 +127,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
+# the scope of a user, for the page base classes and the sidebar in core (which imports no domain app)
+PLATFORM_USER_SCOPE = "accounts.scoping.user_scope"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]  # Chinese only, whatever the browser asks for (LocaleMiddleware)
@@ -135,6 +137,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# every app owns <app>/static/<app>/; static/ holds only vendor/, the npm builds scripts/copy_vendor.py copies
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request when it is missing

@@ -14,9 +14,14 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("healthz", HealthView.as_view(), name="healthz"),
-    path("", include("accounts.urls")),
-    path("", include("mediation.urls")),
-    path("", include("visits.urls")),
-    path("", include("notifications.urls")),
+    # the pages: each app's own (paths as before: /, /tree/, /zones/, /households/, /members/ ...)
     path("", include("core.urls")),
+    path("", include("accounts.urls")),
+    path("", include("zones.urls")),
+    path("", include("villages.urls")),
+    path("", include("members.urls")),
+    path("", include("notifications.urls")),
+    path("", include("visits.urls")),
+    path("", include("mediation.urls")),
+    path("", include("organization.urls")),
 ]

@@ -1,7 +1,8 @@
 """The sidebar menu: one registry that every app appends to.
 
-Another app adds its pages by appending to ``MENU`` (at import time of its
-``apps.py`` ``ready()`` or of its ``urls.py``)::
+Each app adds its pages in its own ``<app>/menu.py``, which core imports at start-up
+(``CoreConfig.ready`` autodiscovers every installed app's ``menu`` module, as the admin
+does with ``admin``)::
 
     from core.menu import MENU, MenuEntry
     MENU.append(MenuEntry(title="四色走访", url="visits:list", icon="Calendar", order=40))
@@ -16,6 +17,8 @@ from __future__ import annotations
 import dataclasses
 
 from django.urls import NoReverseMatch, reverse
+
+from .pages import user_scope
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,13 +41,7 @@ class MenuEntry:
             return None
 
 
-MENU: list[MenuEntry | dict] = [
-    MenuEntry(title="首页", url="core:home", icon="HomeFilled", order=10),
-    MenuEntry(title="层级结构", url="core:tree", icon="Share", order=20),
-    MenuEntry(title="党建工作区", url="core:zones", icon="OfficeBuilding", order=30),
-    MenuEntry(title="户与四色分类", url="core:households", icon="House", order=40),
-    MenuEntry(title="党员与联户", url="core:members", icon="User", order=50),
-]
+MENU: list[MenuEntry | dict] = []
 
 
 def _entry(item: MenuEntry | dict) -> MenuEntry:
@@ -58,8 +55,6 @@ def _entry(item: MenuEntry | dict) -> MenuEntry:
 
 def menu_for(user, current_path: str = "") -> tuple[list[dict], str]:
     """The entries this user may see, in order and grouped, and the path of the active one."""
-    from accounts.scoping import user_scope
-
     roles = user_scope(user).roles
     entries = []
     for index, item in enumerate(MENU):

@@ -5,6 +5,3 @@ class MediationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "mediation"
     verbose_name = "轮值调解室"
-
-    def ready(self):
-        from . import menu  # noqa: F401  (adds the pages to the sidebar)

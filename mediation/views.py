@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 
 from accounts.scoping import user_scope
-from core.views import PageView, ScopedDetailView
+from core.pages import PageView, ScopedDetailView
 
 from .models import (
     WEEKDAY_LABELS, CaseCategory, CaseLevel, CaseSource, CaseState, DisputeCase, FollowUpMethod, MediationAgreement, MediationRoom,
@@ -15,57 +15,41 @@ from .models import (
 )
 
 
-def _options(choices) -> list[dict]:
-    return [{"value": value, "label": str(label)} for value, label in choices.choices]
-
-
-def mediation_choices() -> dict:
-    """Labels of the mediation room's coded values (one source: the models)."""
-    return {
-        "case_source": _options(CaseSource),
-        "case_category": _options(CaseCategory),
-        "case_urgency": _options(Urgency),
-        "case_state": _options(CaseState),
-        "case_level": _options(CaseLevel),
-        "party_role": _options(PartyRole),
-        "referral_kind": _options(ReferralKind),
-        "follow_up_method": _options(FollowUpMethod),
-        "satisfaction": _options(Satisfaction),
-        "officer_kind": _options(OfficerKind),
-        "weekday": [{"value": i, "label": label} for i, label in enumerate(WEEKDAY_LABELS)],
-    }
+def _weekdays() -> list[dict]:
+    return [{"value": i, "label": label} for i, label in enumerate(WEEKDAY_LABELS)]
 
 
 class MediationPage(PageView):
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["page_data"]["choices"].update(mediation_choices())
-        return context
+    """A page of the mediation room: under 轮值调解室, with the labels of the room's coded values."""
+
+    breadcrumbs = (("轮值调解室", "mediation:board"),)
+    page_choices = {
+        "case_source": CaseSource, "case_category": CaseCategory, "case_urgency": Urgency, "case_state": CaseState,
+        "case_level": CaseLevel, "party_role": PartyRole, "referral_kind": ReferralKind,
+        "follow_up_method": FollowUpMethod, "satisfaction": Satisfaction, "officer_kind": OfficerKind,
+        "weekday": _weekdays,
+    }
 
 
 class CaseBoardView(MediationPage):
-    template_name = "mediation/board.html"
     page_title = "案件看板"
+    breadcrumbs = (("轮值调解室", None),)
 
 
 class CaseIntakeView(MediationPage):
-    template_name = "mediation/intake.html"
     page_title = "受理登记"
 
 
 class CaseDetailView(MediationPage, ScopedDetailView):
-    template_name = "mediation/case_detail.html"
     page_title = "案件详情"
     model = DisputeCase
 
 
 class RotaView(MediationPage):
-    template_name = "mediation/rota.html"
     page_title = "值班排班"
 
 
 class StatisticsView(MediationPage):
-    template_name = "mediation/statistics.html"
     page_title = "调解统计"
 
 

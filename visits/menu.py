@@ -1,5 +1,6 @@
-"""The visit pages in the sidebar (core.menu registry)."""
+"""The visit pages in the sidebar (core.menu registry), and the visits card on the household page."""
 from core.menu import MENU, MenuEntry
+from core.pages import register_section
 
 GROUP = "四色走访"
 
@@ -8,3 +9,4 @@ MENU.extend([
     MenuEntry(title="走访看板", url="visits:dashboard", icon="Calendar", order=46, group=GROUP,
               roles=frozenset({"district_admin", "town_staff", "zone_committee", "village_cadre", "api_consumer"})),
 ])
+register_section("household_detail", "visits/household_section.html")

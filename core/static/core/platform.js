@@ -1,0 +1,551 @@
+/* 党建工作区综合管理平台：页面公共脚本。
+ * Every page is a Vue 3 app (global build, delimiters [[ ]]) with Element Plus (zh-cn)
+ * and talks to the REST API under /api/ with the session cookie and X-CSRFToken.
+ * A page registers its options with Platform.page({...}); base.html mounts it with
+ * the layout (header, sidebar) mixed in.
+ */
+(function () {
+  "use strict";
+
+  const DELIMITERS = ["[[", "]]"];
+
+  // Four-color classes: display colors (labels come from the API / the models).
+  const COLORS = {
+    green: { label: "绿色", color: "#2e9d57", light: "#e8f6ee" },
+    yellow: { label: "黄色", color: "#d4a106", light: "#fdf6dc" },
+    orange: { label: "橙色", color: "#e86f12", light: "#fdeee2" },
+    red: { label: "红色", color: "#d9363e", light: "#fcebec" },
+  };
+
+  function readJson(id, fallback) {
+    const el = document.getElementById(id);
+    if (!el) return fallback;
+    try {
+      const value = JSON.parse(el.textContent);
+      return value === "" || value === null ? fallback : value;
+    } catch (e) {
+      return fallback;
+    }
+  }
+
+  function getCookie(name) {
+    const prefix = name + "=";
+    for (const part of document.cookie ? document.cookie.split(";") : []) {
+      const item = part.trim();
+      if (item.startsWith(prefix)) return decodeURIComponent(item.slice(prefix.length));
+    }
+    return "";
+  }
+
+  // ---- API client ----------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, data, messages) {
+      super(messages.join("；"));
+      this.status = status;
+      this.data = data;
+      this.messages = messages;
+    }
+  }
+
+  const STATUS_MESSAGES = {
+    401: "登录已失效，请重新登录。",
+    403: "您没有权限执行此操作。",
+    404: "记录不存在或不在您的管辖范围内。",
+    405: "不支持该操作。",
+    409: "数据冲突，请刷新后重试。",
+    429: "操作过于频繁，请稍后再试。",
+  };
+
+  function flattenMessages(value) {
+    if (value == null) return [];
+    if (typeof value === "string") return [value];
+    if (Array.isArray(value)) return value.flatMap(flattenMessages);
+    if (typeof value === "object") return Object.values(value).flatMap(flattenMessages);
+    return [String(value)];
+  }
+
+  /** The messages of an error body: {"detail": "..."} or {"field": ["字段：消息", ...], ...}. */
+  function errorMessages(status, data) {
+    if (data && typeof data === "object") {
+      if (typeof data.detail === "string") return [data.detail];
+      const messages = flattenMessages(data);
+      if (messages.length) return messages;
+    }
+    if (STATUS_MESSAGES[status]) return [STATUS_MESSAGES[status]];
+    if (status >= 500) return ["服务器内部错误，请稍后重试。"];
+    return ["请求失败（" + status + "）。"];
+  }
+
+  function buildUrl(url, params) {
+    if (!params) return url;
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(params)) {
+      const values = Array.isArray(value) ? value : [value];
+      for (const v of values) {
+        if (v === undefined || v === null || v === "") continue;
+        query.append(key, String(v));
+      }
+    }
+    const text = query.toString();
+    if (!text) return url;
+    return url + (url.includes("?") ? "&" : "?") + text;
+  }
+
+  function goToLogin() {
+    const next = window.location.pathname + window.location.search;
+    window.location.href = "/login/?next=" + encodeURIComponent(next);
+  }
+
+  async function request(method, url, options) {
+    const opts = options || {};
+    const headers = { Accept: "application/json" };
+    let body;
+    if (method !== "GET" && method !== "HEAD") {
+      headers["X-CSRFToken"] = getCookie("csrftoken");
+      if (opts.body !== undefined) {
+        headers["Content-Type"] = "application/json";
+        body = JSON.stringify(opts.body);
+      }
+    }
+    let response;
+    try {
+      response = await fetch(buildUrl(url, opts.params), { method, headers, body, credentials: "same-origin" });
+    } catch (e) {
+      const error = new ApiError(0, null, ["网络连接失败，请检查网络后重试。"]);
+      if (!opts.quiet) showError(error);
+      throw error;
+    }
+    let data = null;
+    if (response.status !== 204) {
+      const type = response.headers.get("Content-Type") || "";
+      data = type.includes("json") ? await response.json().catch(() => null) : null;
+    }
+    if (response.ok) return data;
+    if (response.status === 401 || response.status === 403) {
+      // a session that expired reads as 403 too: ask who we are before blaming permissions
+      const me = await fetch("/api/me/", { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!me.ok) {
+        goToLogin();
+        throw new ApiError(401, data, [STATUS_MESSAGES[401]]);
+      }
+    }
+    const error = new ApiError(response.status, data, errorMessages(response.status, data));
+    if (!opts.quiet) showError(error);
+    throw error;
+  }
+
+  const api = {
+    get: (url, params, options) => request("GET", url, Object.assign({ params }, options)),
+    post: (url, body, options) => request("POST", url, Object.assign({ body }, options)),
+    patch: (url, body, options) => request("PATCH", url, Object.assign({ body }, options)),
+    put: (url, body, options) => request("PUT", url, Object.assign({ body }, options)),
+    delete: (url, options) => request("DELETE", url, options),
+    /** All rows of a (small) paginated list, following `next` up to `limit` rows. */
+    async all(url, params, limit) {
+      const max = limit || 2000;
+      const rows = [];
+      let page = await api.get(url, Object.assign({ page_size: 500 }, params));
+      for (;;) {
+        const items = Array.isArray(page) ? page : page.results;
+        rows.push(...items);
+        if (Array.isArray(page) || !page.next || rows.length >= max) break;
+        page = await api.get(page.next);
+      }
+      return rows;
+    },
+  };
+
+  function showError(error) {
+    const messages = error.messages && error.messages.length ? error.messages : ["操作失败。"];
+    const { h } = Vue;
+    ElementPlus.ElMessage({
+      type: "error",
+      showClose: true,
+      duration: 6000,
+      grouping: true,
+      message: messages.length === 1 ? messages[0] : h("div", { class: "pf-error-list" }, messages.map((m) => h("div", m))),
+    });
+  }
+
+  // ---- formatting ------------------------------------------------------------------
+
+  function pad(n) {
+    return String(n).padStart(2, "0");
+  }
+
+  function formatDate(value) {
+    if (!value) return "—";
+    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+    const d = new Date(value);
+    if (isNaN(d)) return String(value);
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
+  }
+
+  function formatDateTime(value) {
+    if (!value) return "—";
+    const d = new Date(value);
+    if (isNaN(d)) return String(value);
+    return formatDate(value) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+
+  function formatNumber(value) {
+    if (value === null || value === undefined || value === "") return "—";
+    return Number(value).toLocaleString("zh-CN");
+  }
+
+  // ---- shared data -------------------------------------------------------------------
+
+  const pageData = readJson("page-data", {}) || {};
+  const choices = pageData.choices || {};
+
+  function choiceLabel(kind, value) {
+    const found = (choices[kind] || []).find((c) => c.value === value);
+    return found ? found.label : value;
+  }
+
+  let mePromise = null;
+  function me() {
+    if (!mePromise) {
+      mePromise = api.get("/api/me/", null, { quiet: true }).catch(() => ({
+        id: null, username: "", display_name: "", assignments: [], can_reveal: false, writable: [],
+      }));
+    }
+    return mePromise;
+  }
+
+  /**
+   * Runs `work` (an async function) with `vm[flag]` true meanwhile, and returns its value. When it fails,
+   * the error goes to `onError`, or is dropped (the API client has shown its message): the result is undefined.
+   */
+  async function busy(vm, flag, work, onError) {
+    vm[flag] = true;
+    try {
+      return await work();
+    } catch (e) {
+      if (onError) onError(e);
+      return undefined;
+    } finally {
+      vm[flag] = false;
+    }
+  }
+
+  // ---- shared components ---------------------------------------------------------------
+
+  const ColorTag = {
+    name: "ColorTag",
+    props: { color: String, label: String, size: { type: String, default: "default" } },
+    computed: {
+      spec() {
+        return COLORS[this.color] || { label: this.color || "—", color: "#909399", light: "#f4f4f5" };
+      },
+      style() {
+        return { color: this.spec.color, backgroundColor: this.spec.light, borderColor: this.spec.color };
+      },
+    },
+    template: `<el-tag class="pf-color-tag" :size="size" :style="style" disable-transitions><span class="pf-color-dot" :style="{ backgroundColor: spec.color }"></span>[[ label || spec.label ]]</el-tag>`,
+  };
+
+  // Field names of the audit trail (pghistory columns) in Chinese; unknown fields fall back to the name.
+  const HISTORY_FIELDS = {
+    head_name: "户主姓名", address: "住址", people_count: "人口数", phone_masked: "电话", tags: "情况标签",
+    color: "四色分类", next_visit_due: "下次走访日期", grid_id: "微网格", natural_village_id: "自然村",
+    village_id: "村/社区", zone_id: "工作区", town_id: "街道(镇)", created_at: "登记时间", name: "姓名",
+    gender: "性别", id_number_masked: "身份证号", age_band: "年龄段", joined_on: "入党日期", status: "党员类别",
+    is_flowing: "流动党员", duties: "六大员", left_on: "离开日期", user_id: "平台账号", branch_id: "所在党组织",
+    member_id: "联户党员", household_id: "户", linked_on: "联户日期", brand: "党建品牌", id: "编号",
+  };
+  const HISTORY_CHOICES = { color: "color", status: "status", gender: "gender", duties: "duty", tags: "tag" };
+
+  const HistoryTimeline = {
+    name: "HistoryTimeline",
+    props: { url: { type: String, required: true } },
+    data: () => ({ rows: [], loading: true, failed: false }),
+    created() {
+      this.load();
+    },
+    methods: {
+      async load() {
+        await busy(this, "loading", async () => {
+          this.rows = await api.get(this.url);
+          this.failed = false;
+        }, () => (this.failed = true));
+      },
+      fieldLabel(field) {
+        return HISTORY_FIELDS[field] || field;
+      },
+      show(field, value) {
+        if (value === null || value === undefined || value === "") return "（空）";
+        if (typeof value === "boolean") return value ? "是" : "否";
+        const kind = HISTORY_CHOICES[field];
+        if (Array.isArray(value)) {
+          if (!value.length) return "（无）";
+          return value.map((v) => (kind ? choiceLabel(kind, v) : v)).join("、");
+        }
+        if (kind) return choiceLabel(kind, value);
+        if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T/.test(value)) return formatDateTime(value);
+        return String(value);
+      },
+      changes(row) {
+        return Object.entries(row.changes || {}).map(([field, pair]) => ({ field, before: pair[0], after: pair[1] }));
+      },
+      tagType(label) {
+        return label === "创建" ? "success" : label === "删除" ? "danger" : "primary";
+      },
+      formatDateTime,
+    },
+    template: `
+      <div v-loading="loading" class="pf-history">
+        <el-empty v-if="!loading && !rows.length" :description="failed ? '变更记录加载失败' : '暂无变更记录'" :image-size="80"></el-empty>
+        <el-timeline v-else>
+          <el-timeline-item v-for="(row, i) in rows" :key="i" :timestamp="formatDateTime(row.created_at)" placement="top" :type="tagType(row.label)">
+            <div class="pf-history-head">
+              <el-tag size="small" :type="tagType(row.label)" effect="plain">[[ row.label ]]</el-tag>
+              <span class="pf-muted">操作人：[[ row.user || '系统' ]]</span>
+            </div>
+            <ul v-if="changes(row).length" class="pf-history-changes">
+              <li v-for="c in changes(row)" :key="c.field">
+                <span class="pf-history-field">[[ fieldLabel(c.field) ]]</span>
+                <span class="pf-history-old">[[ show(c.field, c.before) ]]</span>
+                <span class="pf-history-arrow">→</span>
+                <span class="pf-history-new">[[ show(c.field, c.after) ]]</span>
+              </li>
+            </ul>
+            <div v-else-if="row.label === '创建'" class="pf-muted pf-history-note">建立记录</div>
+          </el-timeline-item>
+        </el-timeline>
+      </div>`,
+  };
+
+  // ---- list pages: filters in the address bar, pagination, sorting ---------------------------
+
+  /**
+   * A mixin for a paginated list over `url`.
+   * filters: the empty filter values ({q: "", zone: null, color: []}); arrays are repeated params,
+   * numeric: filter names read from the address bar as numbers, detail: row => its page URL.
+   */
+  function listMixin(options) {
+    const numeric = options.numeric || [];
+    const defaults = () => JSON.parse(JSON.stringify(options.filters));
+    const defaultSize = options.pageSize || 20;
+
+    function fromUrl() {
+      const params = new URLSearchParams(window.location.search);
+      const filters = defaults();
+      for (const key of Object.keys(filters)) {
+        if (Array.isArray(filters[key])) filters[key] = params.getAll(key);
+        else if (params.has(key) && params.get(key) !== "") {
+          filters[key] = numeric.includes(key) ? Number(params.get(key)) : params.get(key);
+        }
+      }
+      return { filters, page: Number(params.get("page")) || 1, pageSize: Number(params.get("page_size")) || defaultSize };
+    }
+
+    return {
+      data() {
+        const initial = fromUrl();
+        return {
+          filters: initial.filters, page: initial.page, pageSize: initial.pageSize, ordering: "",
+          rows: [], total: 0, loading: false,
+        };
+      },
+      mounted() {
+        this.load();
+      },
+      methods: {
+        listParams() {
+          return Object.assign({}, this.filters, { page: this.page, page_size: this.pageSize, ordering: this.ordering });
+        },
+        syncUrl() {
+          const query = new URLSearchParams();
+          for (const [key, value] of Object.entries(this.filters)) {
+            for (const v of Array.isArray(value) ? value : [value]) {
+              if (v !== null && v !== undefined && v !== "") query.append(key, v);
+            }
+          }
+          if (this.page !== 1) query.append("page", this.page);
+          if (this.pageSize !== defaultSize) query.append("page_size", this.pageSize);
+          const text = query.toString();
+          window.history.replaceState(null, "", window.location.pathname + (text ? "?" + text : ""));
+        },
+        async load() {
+          this.loading = true;
+          this.syncUrl();
+          try {
+            const data = await api.get(options.url, this.listParams(), { quiet: true });
+            this.rows = data.results;
+            this.total = data.count;
+          } catch (e) {
+            if (e.status === 404 && this.page > 1) {
+              this.page = 1; // that page no longer exists under these filters
+              this.loading = false;
+              return this.load();
+            }
+            this.rows = [];
+            this.total = 0;
+            showError(e);
+          } finally {
+            this.loading = false;
+          }
+        },
+        search() {
+          this.page = 1;
+          this.load();
+        },
+        reset() {
+          this.filters = defaults();
+          if (this.onReset) this.onReset();
+          this.search();
+        },
+        onSort({ prop, order }) {
+          this.ordering = order ? (order === "descending" ? "-" : "") + prop : "";
+          this.search();
+        },
+        open(row) {
+          window.location.href = options.detail(row);
+        },
+      },
+    };
+  }
+
+  // ---- dialogs and charts ----------------------------------------------------------------------
+
+  /**
+   * A mixin for a dialog or drawer opened with v-model: `open` (bound to the dialog), `saving`, and
+   * save(work): runs the API call `work`, then closes and emits "saved" with its result.
+   */
+  const dialogMixin = {
+    props: { modelValue: { type: Boolean, default: false } },
+    emits: ["update:modelValue", "saved"],
+    data: () => ({ saving: false }),
+    computed: {
+      open: {
+        get() { return this.modelValue; },
+        set(value) { this.$emit("update:modelValue", value); },
+      },
+    },
+    methods: {
+      async save(work) {
+        await busy(this, "saving", async () => {
+          const saved = await work();
+          this.open = false;
+          this.$emit("saved", saved);
+        });
+      },
+    },
+  };
+
+  /**
+   * A mixin for a page with ECharts: chart(ref) is the chart in this.$refs[ref], created once and resized
+   * with the window; pct(rate) shows a rate in per cent. The instances live outside Vue's data: a reactive
+   * proxy breaks ECharts' internals.
+   */
+  function chartMixin() {
+    const charts = {};
+    return {
+      mounted() {
+        window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
+      },
+      methods: {
+        chart(ref) {
+          if (!charts[ref]) charts[ref] = echarts.init(this.$refs[ref]);
+          return charts[ref];
+        },
+        pct(value) {
+          return value === null || value === undefined ? "—" : (value * 100).toFixed(1) + "%";
+        },
+      },
+    };
+  }
+
+  // ---- the layout and mounting ---------------------------------------------------------
+
+  const layoutMixin = {
+    data() {
+      return {
+        me: { display_name: "", username: "", assignments: [], can_reveal: false, writable: [] },
+        meLoaded: false,
+        menu: readJson("platform-menu", { items: [], active: "" }),
+        choices,
+      };
+    },
+    created() {
+      me().then((value) => {
+        this.me = value;
+        this.meLoaded = true;
+      });
+    },
+    computed: {
+      userRoles() {
+        return (this.me.assignments || []).map((a) => a.role_display + " · " + a.node_name);
+      },
+    },
+    methods: {
+      onUserCommand(command) {
+        if (command === "logout") document.getElementById("pf-logout-form").submit();
+        if (command === "api") window.location.href = "/api/docs/";
+      },
+      colorSpec(color) {
+        return COLORS[color] || { label: color, color: "#909399", light: "#f4f4f5" };
+      },
+      busy(flag, work, onError) {
+        return busy(this, flag, work, onError);
+      },
+      go(path) {
+        window.location.href = path;
+      },
+      /** Back to the list this page was opened from (keeping its filters), else to the list itself. */
+      backTo(listPath) {
+        if (document.referrer && new URL(document.referrer).pathname === listPath) window.history.back();
+        else window.location.href = listPath;
+      },
+      choiceLabel,
+      formatDate,
+      formatDateTime,
+      formatNumber,
+    },
+  };
+
+  let pageOptions = {};
+
+  const Platform = {
+    api,
+    ApiError,
+    showError,
+    COLORS,
+    choices,
+    choiceLabel,
+    pageData,
+    me,
+    formatDate,
+    formatDateTime,
+    formatNumber,
+    readJson,
+    busy,
+    listMixin,
+    dialogMixin,
+    chartMixin,
+    /** Register the current page's Vue options (data, methods, mounted, ...). */
+    page(options) {
+      pageOptions = options || {};
+    },
+    mount(selector) {
+      const app = Vue.createApp({ mixins: [layoutMixin, pageOptions] });
+      app.config.compilerOptions.delimiters = DELIMITERS;
+      app.config.errorHandler = (err) => {
+        console.error(err);
+      };
+      app.use(ElementPlus, { locale: window.ElementPlusLocaleZhCn });
+      for (const [name, component] of Object.entries(window.ElementPlusIconsVue || {})) {
+        app.component("Icon" + name, component);
+      }
+      app.component("ColorTag", ColorTag);
+      app.component("HistoryTimeline", HistoryTimeline);
+      const vm = app.mount(selector || "#app");
+      document.body.classList.add("pf-ready");
+      return vm;
+    },
+  };
+
+  window.Platform = Platform;
+})();

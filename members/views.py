@@ -1,0 +1,21 @@
+"""Party-member pages: Vue shells over /api/members/ and the members' household links (联户)."""
+from core.pages import PageView, ScopedDetailView
+
+from .models import LINK_MAX, LINK_MIN, PartyMember
+
+
+class LinkQuotaMixin:
+    """The pages show the rule: each member links LINK_MIN to LINK_MAX households."""
+
+    def get_page_data(self) -> dict:
+        return {**super().get_page_data(), "link_min": LINK_MIN, "link_max": LINK_MAX}
+
+
+class MemberListView(LinkQuotaMixin, PageView):
+    page_title = "党员与联户"
+
+
+class MemberDetailView(LinkQuotaMixin, ScopedDetailView):
+    page_title = "党员详情"
+    breadcrumbs = (("党员与联户", "members:list"),)
+    model = PartyMember

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "zones"
+
+urlpatterns = [
+    path("zones/", views.ZoneListView.as_view(), name="list"),
+    path("zones/<int:pk>/", views.ZoneDetailView.as_view(), name="detail"),
+]
