@@ -1,18 +1,8 @@
 """Playwright in Debian's Chromium (never `playwright install`) against pytest-django's live_server."""
-import os
-from pathlib import Path
-
 import pytest
 
-# The Playwright sync API runs an event loop in this thread; Django's ORM calls made
-# here (building test data, the live server's shared connection) must still be allowed.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-RESULTS = Path(__file__).resolve().parents[2] / "test-results"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+from tests.browser import chromium, close_page, open_page
+from tests.browser import screenshot as take_screenshot
 
 
 @pytest.fixture
@@ -30,43 +20,18 @@ def scenario(transactional_db):
 
 @pytest.fixture
 def browser(chromium_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium(chromium_path) as browser:
+        yield browser
 
 
 @pytest.fixture
 def page(browser):
     """A Chinese-locale page that records script errors and failed API calls."""
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1440, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.problems = []
-    page.on("pageerror", lambda error: page.problems.append(f"脚本错误：{error}"))
-    page.on("console", lambda msg: msg.type == "error" and page.problems.append(f"控制台错误：{msg.text}"))
+    page = open_page(browser)
     yield page
-    page.wait_for_load_state("networkidle")  # no request left running in the live server when the test ends
-    context.close()
+    close_page(page)
 
 
 @pytest.fixture
 def screenshot(request):
-    RESULTS.mkdir(exist_ok=True)
-
-    def take(page, name: str) -> Path:
-        path = RESULTS / f"{request.node.name}-{name}.png"
-        page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(400)  # loading masks fade out
-        # only the content pane scrolls: grow the window to its height so the picture shows the whole page
-        height = page.evaluate("() => { const m = document.querySelector('.pf-main'); return m ? m.scrollHeight + 56 : 0; }")
-        size = page.viewport_size
-        page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
-        page.screenshot(path=str(path), full_page=True, animations="disabled")
-        page.set_viewport_size(size)
-        return path
-
-    return take
+    return lambda page, name: take_screenshot(page, f"{request.node.name}-{name}")

@@ -1,6 +1,5 @@
 """In a real browser: a village cadre opens a case and escalates it, the zone's duty officer resolves it,
 and after the follow-up job the follow-up visits appear on the case."""
-import os
 import re
 from pathlib import Path
 
@@ -8,17 +7,14 @@ import pytest
 from django.db import connection
 
 from mediation import services
+from tests.browser import RESULTS, chromium, close_page, open_page, screenshot
 from tests.factories import PASSWORD
 
 from .conftest import agreement_args, new_case, on_duty_today
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop in this thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-RESULTS = Path(__file__).resolve().parents[2] / "test-results"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture
@@ -45,47 +41,25 @@ def figures(duty):
 
 @pytest.fixture
 def browser(chromium_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium(chromium_path) as browser:
+        yield browser
 
 
 @pytest.fixture
 def new_page(browser):
-    contexts = []
+    pages = []
 
     def make():
-        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1440, "height": 900})
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.problems = []
-        page.on("pageerror", lambda error: page.problems.append(f"脚本错误：{error} {error.stack}"))
-        page.on("console", lambda msg: msg.type == "error" and page.problems.append(f"控制台错误：{msg.text}"))
-        return page
+        pages.append(open_page(browser))
+        return pages[-1]
 
     yield make
-    for context in contexts:
-        for page in context.pages:
-            page.wait_for_load_state("networkidle")
-        context.close()
+    for page in pages:
+        close_page(page)
 
 
 def shot(page, name: str) -> Path:
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"mediation-{name}.png"
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(400)
-    height = page.evaluate("() => { const m = document.querySelector('.pf-main'); return m ? m.scrollHeight + 56 : 0; }")
-    size = page.viewport_size
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
-    page.screenshot(path=str(path), full_page=True, animations="disabled")
-    page.set_viewport_size(size)
-    return path
+    return screenshot(page, f"mediation-{name}")
 
 
 def sign_in(page, live_server, username, next_path):

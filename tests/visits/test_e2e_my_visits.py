@@ -1,8 +1,6 @@
 """我的走访 on a phone (375 px) in Debian's Chromium: a grid member logs a visit and the household leaves the overdue list."""
 import datetime
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.db import connections
@@ -10,16 +8,11 @@ from django.utils import timezone
 
 from accounts.models import Role
 from tests import factories as f
+from tests.browser import PHONE, chromium, close_page, open_page, screenshot
 from villages.models import Household
 from visits.models import Visit
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM calls in Playwright's thread (see tests/e2e)
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-RESULTS = Path(__file__).resolve().parents[2] / "test-results"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture
@@ -43,35 +36,18 @@ def households(transactional_db):
 
 @pytest.fixture
 def phone(chromium_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 375, "height": 812},
-            device_scale_factor=2, is_mobile=True, has_touch=True,
-        )
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        page.problems = []
-        page.on("pageerror", lambda error: page.problems.append(f"脚本错误：{error}"))
-        page.on("console", lambda msg: msg.type == "error" and page.problems.append(f"控制台错误：{msg.text}"))
+    with chromium(chromium_path) as browser:
+        page = open_page(browser, **PHONE)
         try:
             yield page
         finally:
-            page.wait_for_load_state("networkidle")
-            context.close()
-            browser.close()
+            close_page(page)
             # ORM calls made while Playwright's loop ran opened connections in another context: close them
             connections.close_all()
 
 
 def shot(page, name):
-    RESULTS.mkdir(exist_ok=True)
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(400)
-    path = RESULTS / f"visits-my-visits-{name}.png"
-    page.screenshot(path=str(path), full_page=True, animations="disabled")
-    return path
+    return screenshot(page, f"visits-my-visits-{name}")
 
 
 def test_grid_member_logs_a_visit_on_a_phone_and_the_household_leaves_the_overdue_list(households, live_server, phone):
@@ -160,21 +136,12 @@ def zone_world(transactional_db):
 
 @pytest.fixture
 def desktop(chromium_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1366, "height": 900})
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        page.problems = []
-        page.on("pageerror", lambda error: page.problems.append(f"脚本错误：{error}"))
-        page.on("console", lambda msg: msg.type == "error" and page.problems.append(f"控制台错误：{msg.text}"))
+    with chromium(chromium_path) as browser:
+        page = open_page(browser, viewport={"width": 1366, "height": 900})
         try:
             yield page
         finally:
-            page.wait_for_load_state("networkidle")
-            context.close()
-            browser.close()
+            close_page(page)
             connections.close_all()
 
 
