@@ -295,6 +295,8 @@ class Reminder(models.Model):
             models.Index(fields=["recipient"], include=["due_on"], condition=Q(closed_on__isnull=True),
                          name="reminder_open_by_recipient"),
             models.Index(fields=["next_step_on"], condition=Q(next_step_on__isnull=False), name="reminder_next_step"),
+            # every reminder addressed to one, closed ones too: the scope's "owner" half (issue 9), read by index
+            models.Index(fields=["recipient"], name="reminder_recipient"),
             BrinIndex(fields=["created_at"], name="reminder_created_at_brin"),
         ]
 
