@@ -9,13 +9,21 @@ level the model has no path for reaches nothing.
 
 Paths must be forward relations (FK/one-to-one) so that the filter never
 duplicates rows.
+
+A model that hangs under one parent row (a visit under its household, a case event under its case) says
+``via="household"`` instead of repeating the parent's paths: it is in scope exactly when its parent is,
+and its filter is ``household_id IN (the households in scope)``. PostgreSQL then starts from the parent's
+few rows by index (a grid member's 20 households, then their visits by the visit's household index)
+rather than joining every visit to its household to test the grant, which it must do when a grant is an
+OR across tables (a grid *or* one's own linked households). See BENCHMARKS.md, issue 9.
 """
 from __future__ import annotations
 
 import dataclasses
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Q
+from django.db.models import F, Lookup, Q
 
 LEVELS = ("town", "zone", "village", "natural_village", "grid")
 
@@ -37,6 +45,7 @@ ZONE_UP = TOWN_UP | {ZONE_COMMITTEE}
 VILLAGE_UP = ZONE_UP | {VILLAGE_CADRE}
 
 NOTHING = Q(pk__in=[])
+EVERYTHING = Q()  # returned as is (and compared by identity): the grant reaches every row
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,6 +67,14 @@ class ScopeSpec:
     # Roles that may read the model at all (None: every role); others are refused (403), not shown an empty list.
     readers: frozenset | None = None
     writers: frozenset = frozenset()
+    # A forward relation to the parent row this one hangs under: in scope exactly when the parent is (for the
+    # same roles). Replaces the level paths and `member`; `owner` stays this model's own (a parent's owner
+    # reached through `via` is applied inside the parent's subquery, where its index is).
+    via: str | None = None
+
+    def __post_init__(self):
+        if self.via and any(getattr(self, name) is not None for name in (*LEVELS, "member", "node", "account")):
+            raise ImproperlyConfigured(f"ScopeSpec(via={self.via!r}) 不能同时声明各级路径、member、node 或 account。")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,6 +114,11 @@ class UserScope:
         allowed = (spec.writers & WRITER_ROLES) if write else spec.readers
         if roles is not None:
             allowed = roles if allowed is None else allowed & roles
+        return self._q(model, spec, allowed, write=write, owner=owner)
+
+    def _q(self, model, spec: ScopeSpec, allowed: frozenset | None, *, write: bool, owner: bool) -> Q:
+        if spec.via:
+            return self._via_q(model, spec, allowed, write=write, owner=owner)
         result = NOTHING
         if owner and spec.owner and self.user_id:
             result |= Q(**{spec.owner: self.user_id})
@@ -104,7 +126,7 @@ class UserScope:
             if allowed is not None and grant.role not in allowed:
                 continue
             if grant.level is None:
-                return Q()
+                return EVERYTHING
             if spec.account is not None and not write:
                 result |= _account_q(spec.account, grant, self.user_id)
             path = getattr(spec, grant.level)
@@ -122,15 +144,51 @@ class UserScope:
                 if not spec.member:
                     result |= Q(user=self.user_id)
                 else:
-                    # the rows reached through one's own member record, as a subquery on the row's own key: ORed
-                    # with the grid path, a join through links and members would make PostgreSQL join every row
-                    # to test it (seconds on a million households); the subquery starts from the member's index
+                    # the rows reached through one's own member record, as `pk = ANY(ARRAY(subquery))`: the
+                    # array is computed once, first (an InitPlan), so ORed with the grid path both sides are
+                    # index scans (a BitmapOr). As a join, or as `pk IN (subquery)` under the OR, PostgreSQL
+                    # would test every row of the table (seconds on a million households).
                     linked = model._default_manager.filter(**{f"{spec.member}__user": self.user_id}).values("pk")
-                    result |= Q(pk__in=linked)
+                    result |= Q(_AnyOf(F("pk"), ArraySubquery(linked)))
+        return result
+
+    def _via_q(self, model, spec: ScopeSpec, allowed: frozenset | None, *, write: bool, owner: bool) -> Q:
+        """In scope exactly when the parent is: ``<via>_id = ANY(ARRAY(parent rows in scope for these roles))``."""
+        parent = model._meta.get_field(spec.via).related_model
+        parent_spec = spec_of(parent)
+        own_owner = spec.owner
+        # the child's owner path, when it is the parent's own owner, is applied inside the parent's subquery
+        parent_owner = owner and bool(own_owner) and parent_spec.owner is not None \
+            and own_owner == f"{spec.via}__{parent_spec.owner}"
+        reached = self._q(parent, parent_spec, allowed, write=write, owner=parent_owner)
+        if reached is EVERYTHING:
+            return EVERYTHING
+        result = NOTHING
+        if owner and own_owner and not parent_owner and self.user_id:
+            result |= Q(**{own_owner: self.user_id})
+        if reached is not NOTHING:
+            # `parent_id = ANY(ARRAY(parent rows in scope))`: the parent's rows are read first, by their own index
+            # (an InitPlan, once), then this table's rows by its parent index: work proportional to the scope.
+            # As `parent_id IN (subquery)` PostgreSQL may instead walk this table in list order testing each row
+            # (a zone's links sit together at one end of the id range: 250,000 rows read for a first page), and
+            # ORed with one's own rows (a reminder's recipient) it can only test every row.
+            result |= Q(_AnyOf(F(spec.via), ArraySubquery(parent._default_manager.filter(reached).values("pk"))))
         return result
 
     def filter(self, queryset, *, write: bool = False, roles: frozenset | None = None, owner: bool = True):
         return queryset.filter(self.q(queryset.model, write=write, roles=roles, owner=owner))
+
+
+class _AnyOf(Lookup):
+    """``lhs = ANY(array)``: with ``ARRAY(subquery)`` on the right, an index condition computed once."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
 # Lookups from RoleAssignment to each level, for every node kind an assignment can hang on (a grid knows its

@@ -526,6 +526,7 @@ def write_report(text: str) -> None:
 OTHER_BENCHES = (
     ("mediation_bench.py", "district", []),
     ("security_bench.py", "district", ["--db", "{db_name}"]),
+    ("scope_bench.py", "district", ["--db", "{db_name}", "--prepare"]),
     ("visits_reminders.py", "million", ["--db", "{db_name}"]),
 )
 

@@ -58,8 +58,8 @@ def ensure_accounts() -> dict:
     steps = {
         "members": (
             "INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff, "
-            "is_active, date_joined, display_name) SELECT '!', false, 'bench-m' || m.id, '', '', '', false, true, now(), "
-            "left(m.name, 50) FROM members_partymember m WHERE m.user_id IS NULL "
+            "is_active, date_joined, display_name, must_change_password) SELECT '!', false, 'bench-m' || m.id, '', '', '', false, true, now(), "
+            "left(m.name, 50), false FROM members_partymember m WHERE m.user_id IS NULL "
             "AND EXISTS (SELECT 1 FROM members_householdlink l WHERE l.member_id = m.id) ON CONFLICT (username) DO NOTHING",
             "UPDATE members_partymember m SET user_id = u.id FROM accounts_user u "
             "WHERE m.user_id IS NULL AND u.username = 'bench-m' || m.id",
@@ -69,8 +69,8 @@ def ensure_accounts() -> dict:
         ),
         "grid_workers": (
             "INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff, "
-            "is_active, date_joined, display_name) SELECT '!', false, 'bench-g' || g.id, '', '', '', false, true, now(), "
-            "left(coalesce(nullif(g.worker_name, ''), g.name), 50) FROM villages_microgrid g WHERE g.worker_user_id IS NULL "
+            "is_active, date_joined, display_name, must_change_password) SELECT '!', false, 'bench-g' || g.id, '', '', '', false, true, now(), "
+            "left(coalesce(nullif(g.worker_name, ''), g.name), 50), false FROM villages_microgrid g WHERE g.worker_user_id IS NULL "
             "ON CONFLICT (username) DO NOTHING",
             "UPDATE villages_microgrid g SET worker_user_id = u.id FROM accounts_user u "
             "WHERE g.worker_user_id IS NULL AND u.username = 'bench-g' || g.id",
@@ -80,16 +80,16 @@ def ensure_accounts() -> dict:
         ),
         "zone_committees": (
             "INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff, "
-            "is_active, date_joined, display_name) SELECT '!', false, 'bench-z' || z.id, '', '', '', false, true, now(), "
-            "left(z.name, 50) FROM zones_workzone z ON CONFLICT (username) DO NOTHING",
+            "is_active, date_joined, display_name, must_change_password) SELECT '!', false, 'bench-z' || z.id, '', '', '', false, true, now(), "
+            "left(z.name, 50), false FROM zones_workzone z ON CONFLICT (username) DO NOTHING",
             "INSERT INTO accounts_roleassignment (user_id, role, zone_id, created_at) "
             "SELECT u.id, 'zone_committee', z.id, now() FROM zones_workzone z JOIN accounts_user u ON u.username = 'bench-z' || z.id "
             "WHERE NOT EXISTS (SELECT 1 FROM accounts_roleassignment r WHERE r.user_id = u.id)",
         ),
         "town_staff": (
             "INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff, "
-            "is_active, date_joined, display_name) SELECT '!', false, 'bench-t' || t.id, '', '', '', false, true, now(), "
-            "left(t.name, 50) FROM zones_town t ON CONFLICT (username) DO NOTHING",
+            "is_active, date_joined, display_name, must_change_password) SELECT '!', false, 'bench-t' || t.id, '', '', '', false, true, now(), "
+            "left(t.name, 50), false FROM zones_town t ON CONFLICT (username) DO NOTHING",
             "INSERT INTO accounts_roleassignment (user_id, role, town_id, created_at) "
             "SELECT u.id, 'town_staff', t.id, now() FROM zones_town t JOIN accounts_user u ON u.username = 'bench-t' || t.id "
             "WHERE NOT EXISTS (SELECT 1 FROM accounts_roleassignment r WHERE r.user_id = u.id)",

@@ -149,8 +149,7 @@ class HouseholdLink(models.Model):
     linked_on = models.DateField("联户日期", auto_now_add=True)
 
     scope = ScopeSpec(
-        town="household__town", zone="household__zone", village="household__village",
-        natural_village="household__natural_village", grid="household__grid", member="member", writers=VILLAGE_UP,
+        via="household", writers=VILLAGE_UP,  # in scope exactly when its household is (a link's member is the household's)
     )
 
     class Meta:

@@ -142,9 +142,7 @@ class ColorChange(models.Model):
     next_visit_due = models.DateField("调整后下次走访日期", null=True, blank=True)
 
     scope = ScopeSpec(
-        town="household__town", zone="household__zone", village="household__village",
-        natural_village="household__natural_village", grid="household__grid", member="household__link__member",
-        writers=VISIT_WRITERS,
+        via="household", writers=VISIT_WRITERS,  # in scope exactly when its household is (accounts.scoping)
     )
 
     class Meta:
@@ -196,9 +194,7 @@ class Visit(models.Model):
     corrected_at = models.DateTimeField("更正时间", null=True, blank=True)
 
     scope = ScopeSpec(
-        town="household__town", zone="household__zone", village="household__village",
-        natural_village="household__natural_village", grid="household__grid", member="household__link__member",
-        writers=VISIT_WRITERS,
+        via="household", writers=VISIT_WRITERS,  # in scope exactly when its household is (accounts.scoping)
     )
 
     class Meta:
@@ -231,8 +227,7 @@ class HouseholdVisitState(models.Model):
     visits = models.PositiveIntegerField("走访次数", default=0)
 
     scope = ScopeSpec(
-        town="household__town", zone="household__zone", village="household__village",
-        natural_village="household__natural_village", grid="household__grid", member="household__link__member",
+        via="household",  # in scope exactly when its household is (accounts.scoping)
     )
 
     class Meta:
@@ -286,9 +281,7 @@ class Reminder(models.Model):
     escalated_town_at = models.DateTimeField("上报街道时间", null=True, blank=True)
 
     scope = ScopeSpec(
-        town="household__town", zone="household__zone", village="household__village",
-        natural_village="household__natural_village", grid="household__grid", member="household__link__member",
-        owner="recipient",
+        via="household", owner="recipient",  # in scope when its household is, or addressed to oneself
     )
 
     class Meta:
@@ -302,6 +295,8 @@ class Reminder(models.Model):
             models.Index(fields=["recipient"], include=["due_on"], condition=Q(closed_on__isnull=True),
                          name="reminder_open_by_recipient"),
             models.Index(fields=["next_step_on"], condition=Q(next_step_on__isnull=False), name="reminder_next_step"),
+            # every reminder addressed to one, closed ones too: the scope's "owner" half (issue 9), read by index
+            models.Index(fields=["recipient"], name="reminder_recipient"),
             BrinIndex(fields=["created_at"], name="reminder_created_at_brin"),
         ]
 

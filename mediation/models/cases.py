@@ -191,7 +191,7 @@ class DisputeParty(PinyinKeyMixin, pii.ProtectedPhoneMixin, models.Model):
     confirmed_at = models.DateTimeField("确认协议时间", null=True, blank=True, editable=False)
 
     scope = ScopeSpec(
-        town="case__town", zone="case__zone", village="case__village", owner="case__assignee",
+        via="case", owner="case__assignee",  # in scope exactly when its case is
         writers=VILLAGE_UP,
     )
 
@@ -247,7 +247,7 @@ class CaseEvent(models.Model):
     created_at = models.DateTimeField("时间", default=timezone.now)
 
     scope = ScopeSpec(
-        town="case__town", zone="case__zone", village="case__village", owner="case__assignee",
+        via="case", owner="case__assignee",  # in scope exactly when its case is
     )
 
     class Meta:
@@ -275,7 +275,7 @@ class MediationAgreement(models.Model):
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     scope = ScopeSpec(
-        town="case__town", zone="case__zone", village="case__village", owner="case__assignee",
+        via="case", owner="case__assignee",  # in scope exactly when its case is
     )
 
     class Meta:
@@ -319,7 +319,7 @@ class FollowUp(models.Model):
     created_at = models.DateTimeField("安排时间", auto_now_add=True)
 
     scope = ScopeSpec(
-        town="case__town", zone="case__zone", village="case__village", owner="case__assignee",
+        via="case", owner="case__assignee",  # in scope exactly when its case is
         writers=VILLAGE_UP,
     )
 
