@@ -1,15 +1,80 @@
-"""API of the cross-level work: moves of a zone or a village, which carry rows of several apps along.
+"""API of the cross-level work: the tree and the overview counts (all levels), and moves of a zone or a
+village, which carry rows of several apps along.
 
 They answer at the node's own address (``POST /api/zones/{id}/move/``, ``POST /api/villages/{id}/move/``);
 see ``accounts.api_moves`` for the rules every move follows.
 """
 from django.urls import path
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers as drf_serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.api_moves import MoveSpec, move_view
+from accounts.permissions import AuthenticatedOnly
+from accounts.scoping import user_scope
 from villages.models import Village
 from zones.models import Town, WorkZone
 
 from . import services
+from .selectors import TREE_LEVELS, overview_counts, tree_children
+
+
+class TreeQuerySerializer(drf_serializers.Serializer):
+    level = drf_serializers.ChoiceField(
+        choices=list(TREE_LEVELS), default="town", help_text="要列出的层级，默认 town",
+        error_messages={"invalid_choice": f"层级应为 {'/'.join(TREE_LEVELS)} 之一。"})
+    parent = drf_serializers.IntegerField(required=False, allow_null=True, default=None, help_text="上级节点ID",
+                                          error_messages={"invalid": "上级节点ID应为整数。"})
+
+
+class TreeView(APIView):
+    """层级树：逐级展开（街道 → 工作区 → 村 → 自然村 → 网格），附户数。"""
+
+    permission_classes = [AuthenticatedOnly]
+
+    @extend_schema(
+        summary="层级树（逐级）",
+        parameters=[TreeQuerySerializer],
+        responses=inline_serializer(
+            "TreeNode",
+            {
+                "level": drf_serializers.CharField(), "id": drf_serializers.IntegerField(),
+                "name": drf_serializers.CharField(), "children": drf_serializers.IntegerField(),
+                "child_level": drf_serializers.CharField(allow_null=True),
+                "households": drf_serializers.IntegerField(), "red": drf_serializers.IntegerField(),
+                "orange": drf_serializers.IntegerField(),
+            },
+            many=True,
+        ),
+    )
+    def get(self, request):
+        params = TreeQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(tree_children(user_scope(request.user), **params.validated_data))
+
+
+class OverviewView(APIView):
+    """首页统计：管辖范围内的工作区、村、网格、各色户数、党员、未联户数。"""
+
+    permission_classes = [AuthenticatedOnly]
+
+    @extend_schema(
+        summary="首页统计",
+        responses=inline_serializer(
+            "Overview",
+            {
+                "towns": drf_serializers.IntegerField(), "zones": drf_serializers.IntegerField(),
+                "villages": drf_serializers.IntegerField(), "grids": drf_serializers.IntegerField(),
+                "households": drf_serializers.IntegerField(),
+                "households_by_color": drf_serializers.DictField(child=drf_serializers.IntegerField()),
+                "members": drf_serializers.IntegerField(), "links": drf_serializers.IntegerField(),
+                "unlinked_households": drf_serializers.IntegerField(),
+            },
+        ),
+    )
+    def get(self, request):
+        return Response(overview_counts(user_scope(request.user)))
 
 ZONE_MOVE = MoveSpec(
     field="town", label="目标街道(镇)ID", target_model=Town, denied="您无权向该街道(镇)迁入工作区。",
@@ -23,6 +88,8 @@ VILLAGE_MOVE = MoveSpec(
 )
 
 URLS = [
+    path("tree/", TreeView.as_view(), name="tree"),
+    path("overview/", OverviewView.as_view(), name="overview"),
     path("zones/<int:pk>/move/", move_view(WorkZone, ZONE_MOVE).as_view(), name="zone-move"),
     path("villages/<int:pk>/move/", move_view(Village, VILLAGE_MOVE).as_view(), name="village-move"),
 ]

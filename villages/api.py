@@ -1,21 +1,15 @@
-from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers as drf_serializers
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.api_base import RevealSerializer, ScopedViewSet, reveal_allowed
 from accounts.api_moves import MoveSpec, move_action
-from accounts.permissions import AuthenticatedOnly
-from accounts.scoping import user_scope
 from accounts.services import pii_reveal_log
 from core.listing import DeferredJoinListMixin
 
 from . import filters, serializers, services
 from .models import Household, MicroGrid, NaturalVillage, Village, VillageCadre
-from .selectors import TREE_LEVELS, overview_counts, tree_children
 
 
 class VillageViewSet(ScopedViewSet):
@@ -92,70 +86,10 @@ class HouseholdViewSet(DeferredJoinListMixin, ScopedViewSet):
         return Response({"phone": household.reveal_phone()})
 
 
-class TreeView(APIView):
-    """层级树：逐级展开（街道 → 工作区 → 村 → 自然村 → 网格），附户数。"""
-
-    permission_classes = [AuthenticatedOnly]
-
-    @extend_schema(
-        summary="层级树（逐级）",
-        parameters=[
-            OpenApiParameter("level", str, enum=list(TREE_LEVELS), description="要列出的层级，默认 town"),
-            OpenApiParameter("parent", int, description="上级节点ID"),
-        ],
-        responses=inline_serializer(
-            "TreeNode",
-            {
-                "level": drf_serializers.CharField(), "id": drf_serializers.IntegerField(),
-                "name": drf_serializers.CharField(), "children": drf_serializers.IntegerField(),
-                "child_level": drf_serializers.CharField(allow_null=True),
-                "households": drf_serializers.IntegerField(), "red": drf_serializers.IntegerField(),
-                "orange": drf_serializers.IntegerField(),
-            },
-            many=True,
-        ),
-    )
-    def get(self, request):
-        level = request.query_params.get("level", "town")
-        if level not in TREE_LEVELS:
-            raise drf_serializers.ValidationError({"level": f"层级应为 {'/'.join(TREE_LEVELS)} 之一。"})
-        parent = request.query_params.get("parent")
-        if parent is not None and not parent.isdigit():
-            raise drf_serializers.ValidationError({"parent": "上级节点ID应为整数。"})
-        return Response(tree_children(user_scope(request.user), level=level, parent=int(parent) if parent else None))
-
-
-class OverviewView(APIView):
-    """首页统计：管辖范围内的工作区、村、网格、各色户数、党员、未联户数。"""
-
-    permission_classes = [AuthenticatedOnly]
-
-    @extend_schema(
-        summary="首页统计",
-        responses=inline_serializer(
-            "Overview",
-            {
-                "towns": drf_serializers.IntegerField(), "zones": drf_serializers.IntegerField(),
-                "villages": drf_serializers.IntegerField(), "grids": drf_serializers.IntegerField(),
-                "households": drf_serializers.IntegerField(),
-                "households_by_color": drf_serializers.DictField(child=drf_serializers.IntegerField()),
-                "members": drf_serializers.IntegerField(), "links": drf_serializers.IntegerField(),
-                "unlinked_households": drf_serializers.IntegerField(),
-            },
-        ),
-    )
-    def get(self, request):
-        return Response(overview_counts(user_scope(request.user)))
-
-
 ROUTES = [
     ("villages", VillageViewSet),
     ("village-cadres", VillageCadreViewSet),
     ("natural-villages", NaturalVillageViewSet),
     ("grids", MicroGridViewSet),
     ("households", HouseholdViewSet),
-]
-URLS = [
-    path("tree/", TreeView.as_view(), name="tree"),
-    path("overview/", OverviewView.as_view(), name="overview"),
 ]

@@ -1,4 +1,4 @@
-"""Reads over the hierarchy: the tree with counts and the home-page figures."""
+"""Reads across the levels: the tree with counts and the home-page figures (households, members, links)."""
 from __future__ import annotations
 
 from django.db.models import Count, Q
@@ -6,9 +6,9 @@ from django.db.models import Count, Q
 from accounts.scoping import UserScope
 from members.models import HouseholdLink, PartyMember
 from members.selectors import households_unlinked
+from villages.models import Household, HouseholdColor, MicroGrid, NaturalVillage, Village
 from zones.models import Town, WorkZone
 
-from .models import Household, HouseholdColor, MicroGrid, NaturalVillage, Village
 
 # level -> (model, parent field, household column, child level)
 TREE_LEVELS = {
