@@ -11,6 +11,7 @@ from accounts.models import SecurityAction
 from accounts.scoping import REVEAL_ROLES, user_scope
 from accounts.services import pii_reveal_log, security_event_record
 from core import pii
+from core.listing import DeferredJoinListMixin
 
 from . import filters, serializers, services
 from .models import HouseholdLink, PartyBranch, PartyMember
@@ -99,7 +100,7 @@ class PartyMemberViewSet(ScopedViewSet):
         )
 
 
-class HouseholdLinkViewSet(ScopedViewSet):
+class HouseholdLinkViewSet(DeferredJoinListMixin, ScopedViewSet):
     """党员联户：一户一名党员，一名党员10–20户。"""
 
     queryset = HouseholdLink.objects.select_related("member", "household")
