@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 import warnings
@@ -19,6 +18,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+
+from tests.workers import wait_for
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -115,13 +116,7 @@ def _redis_ping(port: int) -> bool:
 
 
 def wait_until(condition, *, timeout: float = 60, interval: float = 0.2, what: str = ""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"等待超时：{what}")
+    return wait_for(condition, timeout=timeout, interval=interval, what=what)
 
 
 def manage(env: dict, *args: str, stdin: str | None = None) -> str:

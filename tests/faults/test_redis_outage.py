@@ -14,7 +14,7 @@ from mediation.models import DisputeCase
 from tests.clients import api_client
 from tests import factories as f
 from tests.mediation.conftest import fast_passwords, new_case, world  # noqa: F401  (fixtures)
-from tests.visits.workers import worker
+from tests.workers import worker
 from villages.models import Household
 from visits.models import Reminder, ReminderRun, Visit
 

@@ -1,33 +1,20 @@
 """The follow-up and idle-escalation beat jobs, run by a real Celery worker process on its own queue."""
 import datetime
-import os
-import subprocess
-import sys
-import uuid
-from pathlib import Path
 
 import pytest
-from celery import Celery
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from mediation import services
 from mediation.models import CaseLevel, CaseState, DisputeCase, FollowUp
 from notifications.models import Notification
-from tests.conftest import require
+from tests.workers import Broker, worker
 
 from .conftest import agreement_args, new_case
-
-BASE_DIR = Path(settings.BASE_DIR)
 
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_follow_up_and_idle_jobs_run_in_a_real_worker(world, tmp_path):
-    url = os.environ.get("REDIS_URL", "")
-    require(bool(url), "未设置 REDIS_URL，跳过真实 worker 测试")
-
     resolved = new_case(world, title="已化解的案件")
     resolved = services.case_classify(case=resolved, by=world.cadre_a1)
     resolved = services.case_start_mediation(case=resolved, by=world.cadre_a1)
@@ -37,25 +24,14 @@ def test_follow_up_and_idle_jobs_run_in_a_real_worker(world, tmp_path):
     DisputeCase.objects.filter(pk=idle.pk).update(last_activity_at=timezone.now() - datetime.timedelta(days=30))
     busy = new_case(world, title="正在办理的案件")
 
-    app = Celery("client", broker=url, backend=url)
-    queue = f"test-mediation-{uuid.uuid4().hex[:10]}"  # our own queue: no other worker takes these tasks
-    env = {**os.environ, "REDIS_URL": url, "DATABASE_NAME": connection.settings_dict["NAME"]}
+    broker = Broker("redis", tmp_path, prefix="test-mediation")
     log = tmp_path / "worker.log"
-    with log.open("w") as out:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool", "solo",
-             "-n", f"{queue}@%h", "-l", "info", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-        try:
-            first = app.send_task("mediation.tasks.schedule_follow_ups", queue=queue).get(timeout=90)
-            escalated = app.send_task("mediation.tasks.escalate_idle_cases", queue=queue).get(timeout=90)
-            # the beat may fire twice: nothing happens twice
-            second = app.send_task("mediation.tasks.schedule_follow_ups", queue=queue).get(timeout=90)
-            again = app.send_task("mediation.tasks.escalate_idle_cases", queue=queue).get(timeout=90)
-        finally:
-            worker.terminate()
-            worker.wait(timeout=30)
+    with worker(broker, log):
+        first = broker.run("mediation.tasks.schedule_follow_ups")
+        escalated = broker.run("mediation.tasks.escalate_idle_cases")
+        # the beat may fire twice: nothing happens twice
+        second = broker.run("mediation.tasks.schedule_follow_ups")
+        again = broker.run("mediation.tasks.escalate_idle_cases")
     text = log.read_text()
     assert first == {"scheduled": 1, "reminded": 1}, text[-3000:]  # resolved 8 days ago: the day-7 visit is due
     assert second == {"scheduled": 0, "reminded": 0}, text[-3000:]

@@ -1,20 +1,17 @@
 """Members and household links over the API: bad input in Chinese, nothing half-written, search, filters, leave."""
 import datetime
-import json
 
 import pytest
 from pghistory.models import Events
-from rest_framework.test import APIClient
 
 from members.models import HouseholdLink, PartyMember, age_band
 from tests import factories as f
+from tests.api_fixtures import client, grid, village  # noqa: F401 (fixtures, used by name)
+from tests.api_fixtures import text as error_text
+from tests.clients import api_client
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def village():
-    return f.VillageFactory()
 
 
 @pytest.fixture
@@ -22,20 +19,7 @@ def branch(village):
     return f.PartyBranchFactory(village=village)
 
 
-@pytest.fixture
-def grid(village):
-    return f.MicroGridFactory(natural_village__village=village)
 
-
-@pytest.fixture
-def client(village):
-    client = APIClient()
-    client.force_authenticate(f.make_user("village_cadre", village))
-    return client
-
-
-def _text(data) -> str:
-    return json.dumps(data, ensure_ascii=False)
 
 
 def _member_body(branch, **changes):
@@ -71,7 +55,7 @@ def test_member_bad_input_is_400_naming_the_field_and_writes_nothing(client, bra
     response = client.post("/api/members/", {**_member_body(branch), **changes}, format="json")
     assert response.status_code == 400
     assert field in response.data
-    assert text in _text(response.data[field])
+    assert text in error_text(response.data[field])
     assert not PartyMember.objects.exists()
     assert Events.objects.count() == events
 
@@ -223,16 +207,14 @@ def test_member_leave_without_capacity_is_400_and_changes_nothing(client, branch
 def test_grid_member_cannot_make_a_member_leave(branch, grid):
     member = _linked_member(branch, grid, 2)
     user = f.make_user("grid_member", grid, member=member)
-    client = APIClient()
-    client.force_authenticate(user)
+    client = api_client(user)
     response = client.post(f"/api/members/{member.pk}/leave/", {"left_on": "2025-03-01", "apply": True}, format="json")
     assert response.status_code == 403
     assert PartyMember.objects.get(pk=member.pk).left_on is None
 
 
 def test_branch_consistency_is_checked(village):
-    client = APIClient()
-    client.force_authenticate(f.make_user("town_staff", village.zone.town))
+    client = api_client(f.make_user("town_staff", village.zone.town))
     other_zone = f.WorkZoneFactory(town=village.zone.town)
     body = {"name": "新支部", "kind": "village", "town": village.zone.town_id, "zone": other_zone.pk, "village": village.pk}
     response = client.post("/api/branches/", body, format="json")

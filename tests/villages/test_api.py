@@ -1,35 +1,20 @@
 """Households, grids and villages over the API: bad input, search, ordering, pagination, filters, moves."""
-import json
 
 import pytest
-from pghistory.models import Events
 from rest_framework.test import APIClient
+from pghistory.models import Events
 
 from tests import factories as f
+from tests.api_fixtures import client, grid, village  # noqa: F401 (fixtures, used by name)
+from tests.api_fixtures import text as error_text
+from tests.clients import api_client
 from villages.models import Household, MicroGrid, Village
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def village():
-    return f.VillageFactory()
 
 
-@pytest.fixture
-def grid(village):
-    return f.MicroGridFactory(natural_village__village=village)
-
-
-@pytest.fixture
-def client(village):
-    client = APIClient()
-    client.force_authenticate(f.make_user("village_cadre", village))
-    return client
-
-
-def _text(data) -> str:
-    return json.dumps(data, ensure_ascii=False)
 
 
 def _household_body(grid, **changes):
@@ -54,7 +39,7 @@ def test_household_bad_input_is_400_naming_the_field_and_writes_nothing(client, 
     response = client.post("/api/households/", _household_body(grid, **changes), format="json")
     assert response.status_code == 400
     assert field in response.data
-    assert text in _text(response.data[field])
+    assert text in error_text(response.data[field])
     assert not Household.objects.exists()
     assert Events.objects.count() == events
 
@@ -81,7 +66,7 @@ def test_household_create_returns_the_saved_row(client, grid):
 def test_household_history_shows_who_changed_what(village, grid):
     user = f.make_user("village_cadre", village, display_name="王村干")
     client = APIClient()
-    client.force_login(user)
+    client.force_login(user)  # a session, as the pages use: the history records the user
     created = client.post("/api/households/", _household_body(grid), format="json")
     assert created.status_code == 201
     pk = created.data["id"]
@@ -157,8 +142,7 @@ def test_grid_and_village_filters(client, village, grid):
     assert [r["id"] for r in rows] == [grid2.pk]
     assert [r["id"] for r in client.get("/api/grids/", {"q": "王网格"}).data["results"]] == [grid2.pk]
     assert [r["id"] for r in client.get("/api/natural-villages/", {"q": "hy"}).data["results"]] == [nv2.pk]
-    zone_client = APIClient()
-    zone_client.force_authenticate(f.make_user("zone_committee", village.zone))
+    zone_client = api_client(f.make_user("zone_committee", village.zone))
     f.VillageFactory(zone=village.zone, kind="community")
     assert zone_client.get("/api/villages/", {"kind": "community"}).data["count"] == 1
     assert zone_client.get("/api/villages/", {"zone": village.zone_id}).data["count"] == 2
@@ -180,8 +164,7 @@ def test_village_move_preview_then_apply_over_the_api(village, grid):
     household = f.HouseholdFactory(grid=grid)
     town_user = f.make_user("town_staff", village.zone.town)
     target = f.WorkZoneFactory(town=village.zone.town)
-    client = APIClient()
-    client.force_authenticate(town_user)
+    client = api_client(town_user)
     preview = client.post(f"/api/villages/{village.pk}/move/", {"zone": target.pk}, format="json")
     assert preview.status_code == 200 and preview.data["applied"] is False and preview.data["households"] == 1
     assert Village.objects.get(pk=village.pk).zone_id != target.pk
@@ -192,8 +175,7 @@ def test_village_move_preview_then_apply_over_the_api(village, grid):
 
 def test_village_move_target_outside_scope_is_400_and_unwritable_target_403(village):
     zone_user = f.make_user("zone_committee", village.zone)
-    client = APIClient()
-    client.force_authenticate(zone_user)
+    client = api_client(zone_user)
     elsewhere = f.WorkZoneFactory()
     response = client.post(f"/api/villages/{village.pk}/move/", {"zone": elsewhere.pk, "apply": True}, format="json")
     assert response.status_code == 400 and "target" in response.data
@@ -243,8 +225,7 @@ def test_tree_shows_only_the_scope_level_by_level():
     f.HouseholdFactory.create_batch(2, grid=grid, color="red")
     f.HouseholdFactory(grid=grid, color="green")
     f.TownFactory()
-    client = APIClient()
-    client.force_authenticate(f.make_user("zone_committee", zone))
+    client = api_client(f.make_user("zone_committee", zone))
 
     def level(name, parent=None):
         params = {"level": name} if parent is None else {"level": name, "parent": parent}

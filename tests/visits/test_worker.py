@@ -14,7 +14,7 @@ from tests import factories as f
 from villages.models import Household
 from visits.models import Reminder, ReminderRun
 
-from .workers import Broker, backend_alive, backends_waiting_on, kill, wait_for, worker
+from tests.workers import Broker, backend_alive, backends_waiting_on, kill, wait_for, worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 BROKERS = ["filesystem", "redis"]

@@ -1,4 +1,5 @@
-"""Real Celery worker processes for the visit job tests: own queue, the test database, either broker."""
+"""Real Celery worker processes for tests: their own queue, the test database, either broker we support;
+and waiting for something to become true (servers, workers, locks)."""
 from __future__ import annotations
 
 import contextlib
@@ -21,9 +22,11 @@ BASE_DIR = Path(settings.BASE_DIR)
 
 
 class Broker:
-    def __init__(self, kind: str, tmp_path: Path):
+    """A client app on the filesystem or Redis broker, with a queue of our own: no other worker takes our tasks."""
+
+    def __init__(self, kind: str, tmp_path: Path, *, prefix: str = "test"):
         self.kind = kind
-        self.queue = f"test-visits-{uuid.uuid4().hex[:10]}"  # our own queue: no other worker takes our tasks
+        self.queue = f"{prefix}-{uuid.uuid4().hex[:10]}"
         if kind == "filesystem":
             root = tmp_path / "broker"
             for sub in ("queue", "processed", "results", "control"):
@@ -42,6 +45,10 @@ class Broker:
 
     def send(self, task: str, **kwargs):
         return self.app.send_task(task, kwargs=kwargs, queue=self.queue)
+
+    def run(self, task: str, *, timeout: float = 90, **kwargs):
+        """Send ``task`` and wait for its result."""
+        return self.send(task, **kwargs).get(timeout=timeout)
 
     def cleanup(self) -> None:
         """Redis: drop our queue and any message a killed worker left unacknowledged (only ours)."""
