@@ -23,7 +23,9 @@ import dataclasses
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import F, Lookup, Q
+from django.db.models import F, Q
+
+from core.sql import AnyOf
 
 LEVELS = ("town", "zone", "village", "natural_village", "grid")
 
@@ -149,7 +151,7 @@ class UserScope:
                     # index scans (a BitmapOr). As a join, or as `pk IN (subquery)` under the OR, PostgreSQL
                     # would test every row of the table (seconds on a million households).
                     linked = model._default_manager.filter(**{f"{spec.member}__user": self.user_id}).values("pk")
-                    result |= Q(_AnyOf(F("pk"), ArraySubquery(linked)))
+                    result |= Q(AnyOf(F("pk"), ArraySubquery(linked)))
         return result
 
     def _via_q(self, model, spec: ScopeSpec, allowed: frozenset | None, *, write: bool, owner: bool) -> Q:
@@ -172,23 +174,11 @@ class UserScope:
             # As `parent_id IN (subquery)` PostgreSQL may instead walk this table in list order testing each row
             # (a zone's links sit together at one end of the id range: 250,000 rows read for a first page), and
             # ORed with one's own rows (a reminder's recipient) it can only test every row.
-            result |= Q(_AnyOf(F(spec.via), ArraySubquery(parent._default_manager.filter(reached).values("pk"))))
+            result |= Q(AnyOf(F(spec.via), ArraySubquery(parent._default_manager.filter(reached).values("pk"))))
         return result
 
     def filter(self, queryset, *, write: bool = False, roles: frozenset | None = None, owner: bool = True):
         return queryset.filter(self.q(queryset.model, write=write, roles=roles, owner=owner))
-
-
-class _AnyOf(Lookup):
-    """``lhs = ANY(array)``: with ``ARRAY(subquery)`` on the right, an index condition computed once."""
-
-    lookup_name = "any_of"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
 # Lookups from RoleAssignment to each level, for every node kind an assignment can hang on (a grid knows its

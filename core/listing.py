@@ -10,12 +10,12 @@ import datetime
 import re
 
 from django.contrib.postgres.fields import ArrayField
-from django.db.models import BigIntegerField, F, Lookup, Value
+from django.db.models import BigIntegerField, F, Value
 from django.utils import timezone
 from rest_framework import serializers as drf_serializers
 from rest_framework.response import Response
 
-from .sql import CompiledQuery
+from .sql import AnyOf, CompiledQuery
 
 
 class DeferredJoinListMixin:
@@ -103,20 +103,8 @@ def values_plan(serializer_class, model):
     return plan
 
 
-class _AnyOf(Lookup):
-    """``lhs = ANY(array)``: the ids as one array parameter, the same SQL for every page size."""
-
-    lookup_name = "any_of"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
-
-
 def _pk_any_of(ids):
-    return _AnyOf(F("pk"), Value(ids, output_field=ArrayField(BigIntegerField())))
+    return AnyOf(F("pk"), Value(ids, output_field=ArrayField(BigIntegerField())))
 
 
 def _datetime_converter(field):

@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connections
+from django.db.models import Lookup
 
 _PLACEHOLDER = re.compile(r"%%|%s")
 # statement names prepared on each server session: {raw DB-API connection: {(backend pid, name), …}}
@@ -72,3 +73,17 @@ class CompiledQuery:
             else:
                 cursor.execute(sql, values)
             return cursor.fetchall()
+
+
+class AnyOf(Lookup):
+    """``lhs = ANY(rhs)`` with an array on the right: ids as one array parameter (the same SQL for every
+    count of ids, so one prepared statement serves them all), or ``ARRAY(subquery)`` (an index condition
+    PostgreSQL computes once instead of a join)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)

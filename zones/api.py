@@ -56,14 +56,11 @@ class ZoneOfficeViewSet(ScopedViewSet):
 class CommitteeMemberViewSet(ScopedViewSet):
     """工作区党委成员。"""
 
-    queryset = CommitteeMember.objects.all()
+    # 书记, 专职副书记, 委员, 兼职委员: by rank, not by code
+    queryset = CommitteeMember.objects.order_by("zone_id", _rank("role", CommitteeRole.values), "id")
     serializer_class = serializers.CommitteeMemberSerializer
     filterset_class = filters.CommitteeMemberFilter
     ordering_fields = ["id", "name", "role"]
-
-    def get_scoped_queryset(self):
-        # 书记, 专职副书记, 委员, 兼职委员: by rank, not by code
-        return CommitteeMember.objects.order_by("zone_id", _rank("role", CommitteeRole.values), "id")
 
 
 class SunkCadrePostingViewSet(ScopedViewSet):

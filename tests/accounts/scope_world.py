@@ -25,16 +25,12 @@ from collections.abc import Callable
 
 from django.db import models
 
+# The names of levels and roles are shared; which role reaches what is stated here, independently.
+from accounts.scoping import (
+    API_CONSUMER, DISTRICT_ADMIN, GRID_MEMBER, LEVELS, TOWN_STAFF, VILLAGE_CADRE, ZONE_COMMITTEE,
+)
 from tests import factories as f
 
-LEVELS = ("town", "zone", "village", "natural_village", "grid")
-
-DISTRICT_ADMIN = "district_admin"
-TOWN_STAFF = "town_staff"
-ZONE_COMMITTEE = "zone_committee"
-VILLAGE_CADRE = "village_cadre"
-GRID_MEMBER = "grid_member"
-API_CONSUMER = "api_consumer"
 
 ADMIN = frozenset({DISTRICT_ADMIN})
 TOWN_UP = ADMIN | {TOWN_STAFF}
