@@ -358,6 +358,20 @@ def make_user(role: str, node=None, *, member: PartyMember | None = None, **user
     return user
 
 
+def users_up_the_chain(grid: MicroGrid, *, member: PartyMember) -> dict[str, User]:
+    """One user per role over ``grid``: the district, its town, zone and village, the grid (``member``'s
+    account) and an API consumer of the zone."""
+    village = grid.village
+    return {
+        "district": make_user("district_admin"),
+        "town": make_user("town_staff", village.zone.town),
+        "zone": make_user("zone_committee", village.zone),
+        "village": make_user("village_cadre", village),
+        "grid": make_user("grid_member", grid, member=member),
+        "api": make_user("api_consumer", village.zone),
+    }
+
+
 def add_role(user: User, role: str, node=None) -> RoleAssignment:
     fields = {NODE_FIELD[type(node)]: node} if node is not None else {}
     assignment = RoleAssignmentFactory(user=user, role=role, **fields)

@@ -31,14 +31,7 @@ def place():
     branch = f.PartyBranchFactory(village=village)
     member = f.PartyMemberFactory(branch=branch, id_number=f.make_id_number(birth=BIRTH, male=True))
     f.HouseholdLinkFactory(member=member, household=f.HouseholdFactory(grid=grid))
-    users = {
-        "district": f.make_user("district_admin"),
-        "town": f.make_user("town_staff", village.zone.town),
-        "zone": f.make_user("zone_committee", village.zone),
-        "village": f.make_user("village_cadre", village),
-        "grid": f.make_user("grid_member", grid, member=member),
-        "api": f.make_user("api_consumer", village.zone),
-    }
+    users = f.users_up_the_chain(grid, member=member)
     return {"member": member, "users": users}
 
 

@@ -1,11 +1,10 @@
 """Village services: households (validation, denormalised columns, protected phone) and moving a grid."""
-from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 
 from tests import factories as f
+from tests.failures import update_fails_on
 from villages.models import Household, MicroGrid
 from villages.services import grid_move, household_create, household_update
 
@@ -101,14 +100,7 @@ def test_grid_move_apply_moves_grid_and_households(grid_setup):
 def test_grid_move_failing_midway_leaves_everything_unchanged(grid_setup):
     grid, _households, target = grid_setup
     before = _rows(grid)
-    real_update = QuerySet.update
-
-    def failing_update(self, **kwargs):
-        if self.model is Household:  # the grid row is already updated at this point
-            raise RuntimeError("数据库故障")
-        return real_update(self, **kwargs)
-
-    with mock.patch.object(QuerySet, "update", failing_update), pytest.raises(RuntimeError):
+    with update_fails_on(Household):  # the grid row is already updated at this point
         grid_move(grid=grid, to_natural_village=target, apply=True)
     assert _rows(grid) == before
 

@@ -1,12 +1,10 @@
 """Zone services: creation with five offices, moving a village between zones."""
-from unittest import mock
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 
 from members.models import HouseholdLink, PartyBranch, PartyMember
 from tests import factories as f
+from tests.failures import update_fails_on
 from villages.models import Household, MicroGrid, Village
 from zones.models import OfficeKind, PartyInstructor, WorkZone, ZoneOffice
 from organization.services import village_move
@@ -101,14 +99,7 @@ def test_village_move_apply_moves_denormalised_columns_and_branches(movable):
 def test_village_move_failing_midway_leaves_everything_unchanged(movable):
     village, dst = movable["village"], movable["dst"]
     before = _snapshot(village)
-    real_update = QuerySet.update
-
-    def failing_update(self, **kwargs):
-        if self.model is PartyBranch:  # households and the village are already updated at this point
-            raise RuntimeError("数据库故障")
-        return real_update(self, **kwargs)
-
-    with mock.patch.object(QuerySet, "update", failing_update), pytest.raises(RuntimeError):
+    with update_fails_on(PartyBranch):  # households and the village are already updated at this point
         village_move(village=village, to_zone=dst, apply=True)
     assert _snapshot(village) == before
 

@@ -368,32 +368,25 @@ class Seeder:
             ]
             self.grids.extend(nv["grids"])
 
+    def write_level(self, model, fields: list[str], rows: list[dict], values) -> None:
+        """COPY one level of the tree: each row gets its id (reserved from the sequence) and ``values(row)``."""
+        first = reserve_ids(model, len(rows))
+        w = self.writer(model, ["id", *fields])
+        for i, row in enumerate(rows):
+            row["id"] = first + i
+            w.add(row["id"], *values(row))
+        w.flush()
+
     def write_tree(self) -> None:
         z, v = self.z, self.v
-        ids = reserve_ids(z.Town, len(self.towns))
-        w = self.writer(z.Town, ["id", "name", "code", "name_pinyin"])
-        for i, town in enumerate(self.towns):
-            town["id"] = ids + i
-            w.add(town["id"], town["name"], town["code"], pinyin_key(town["name"]))
-        w.flush()
-        ids = reserve_ids(z.WorkZone, len(self.zones))
-        w = self.writer(z.WorkZone, ["id", "town", "name", "brand", "name_pinyin"])
-        for i, zone in enumerate(self.zones):
-            zone["id"] = ids + i
-            w.add(zone["id"], zone["town"]["id"], zone["name"], zone["brand"], pinyin_key(zone["name"]))
-        w.flush()
-        ids = reserve_ids(v.Village, len(self.villages))
-        w = self.writer(v.Village, ["id", "zone", "name", "kind", "name_pinyin"])
-        for i, village in enumerate(self.villages):
-            village["id"] = ids + i
-            w.add(village["id"], village["zone"]["id"], village["name"], village["kind"], pinyin_key(village["name"]))
-        w.flush()
-        ids = reserve_ids(v.NaturalVillage, len(self.natural_villages))
-        w = self.writer(v.NaturalVillage, ["id", "village", "name", "name_pinyin"])
-        for i, nv in enumerate(self.natural_villages):
-            nv["id"] = ids + i
-            w.add(nv["id"], nv["village"]["id"], nv["name"], pinyin_key(nv["name"]))
-        w.flush()
+        self.write_level(z.Town, ["name", "code", "name_pinyin"], self.towns,
+                         lambda t: (t["name"], t["code"], pinyin_key(t["name"])))
+        self.write_level(z.WorkZone, ["town", "name", "brand", "name_pinyin"], self.zones,
+                         lambda zn: (zn["town"]["id"], zn["name"], zn["brand"], pinyin_key(zn["name"])))
+        self.write_level(v.Village, ["zone", "name", "kind", "name_pinyin"], self.villages,
+                         lambda vl: (vl["zone"]["id"], vl["name"], vl["kind"], pinyin_key(vl["name"])))
+        self.write_level(v.NaturalVillage, ["village", "name", "name_pinyin"], self.natural_villages,
+                         lambda nv: (nv["village"]["id"], nv["name"], pinyin_key(nv["name"])))
         ids = reserve_ids(v.MicroGrid, len(self.grids))
         for i, grid in enumerate(self.grids):
             grid["id"] = ids + i
