@@ -14,8 +14,6 @@ from django.db import DatabaseError, connection
 
 from core import pii
 
-CANARY_TEXT = "zones-pii-canary"
-
 
 def _existing_tables() -> set[str]:
     return set(connection.introspection.table_names())
@@ -37,7 +35,7 @@ def pii_key_problems() -> list[str]:
                     f"（放在新密钥之后），运行 manage.py pii_rotate 完成后再移除。")
                 continue
             try:
-                ok = pii.decrypt_with(key, canary.ciphertext) == CANARY_TEXT
+                ok = pii.decrypt_with(key, canary.ciphertext) == pii.CANARY_TEXT
             except InvalidToken:
                 ok = False
             if not ok:

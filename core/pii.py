@@ -44,6 +44,9 @@ HASH_SEPARATOR = ":"
 # "<id of up to 8 characters>:<64 hex digits>"
 HASH_MAX_LENGTH = 80
 _HKDF_SALT = b"zones-pii"
+# A known plain text stored encrypted under every key (core.models.PiiCanary): a start-up check decrypts it to
+# prove the configured keys are the ones the data was written with.
+CANARY_TEXT = "zones-pii-canary"
 
 
 @dataclasses.dataclass(frozen=True)

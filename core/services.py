@@ -8,14 +8,13 @@ import pgtrigger
 from django.db import connection, transaction
 
 from core import pii
-from core.checks import CANARY_TEXT
 
 
 def _canary_row(key: pii.PiiKey):
     from core.models import PiiCanary
 
-    return PiiCanary(key_id=key.id, ciphertext=key.fernet.encrypt(CANARY_TEXT.encode()).decode(),
-                     digest=pii._hmac(key, CANARY_TEXT))
+    return PiiCanary(key_id=key.id, ciphertext=key.fernet.encrypt(pii.CANARY_TEXT.encode()).decode(),
+                     digest=pii._hmac(key, pii.CANARY_TEXT))
 
 
 def _holds_protected_data() -> bool:

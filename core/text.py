@@ -1,7 +1,7 @@
 """Pinyin search keys so that `zs` finds 张三 and `zhang` finds 张三 too."""
 import functools
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 
 @functools.lru_cache(maxsize=65536)
