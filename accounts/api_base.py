@@ -209,6 +209,16 @@ class ScopedViewSet(viewsets.ModelViewSet):
         with transaction.atomic():
             self._write(serializer)
 
+    def update(self, request, *args, **kwargs):
+        """As DRF's, but a PATCH answers the whole row, as a GET does: DRF serializes the answer with the
+        partial serializer, which leaves out read-only fields with a default (e.g. the name across a null
+        relation) instead of answering null."""
+        partial = kwargs.pop("partial", False)
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        return Response(self.get_serializer(serializer.instance).data)
+
     def perform_update(self, serializer):
         with transaction.atomic():
             self._write(serializer)

@@ -288,8 +288,9 @@ class DisputeCaseViewSet(DeferredJoinListMixin, ScopedViewSet):
         events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("created_at", "id")
         return Response(serializers.CaseEventSerializer(events, many=True).data)
 
-    @extend_schema(summary="查看当事人完整电话和身份证号（留痕）", request=None, responses=serializers.PartyRevealSerializer(many=True))
-    @action(detail=True, methods=["post"], read_only_action=True)
+    @extend_schema(summary="查看当事人完整电话和身份证号（留痕）", request=None, responses=serializers.PartyRevealSerializer(many=True),
+                   filters=False)
+    @action(detail=True, methods=["post"], read_only_action=True, pagination_class=None, filter_backends=[])
     def reveal(self, request, pk=None):
         case = self.get_object()
         if not reveal_allowed(request.user, case):
