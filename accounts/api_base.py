@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db import models
 from django.db.models import Q
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.validators import UniqueTogetherValidator
 
 from core import records
+from core.api import DateField, DateTimeField
 
 from .scoping import REVEAL_ROLES, user_scope
 
@@ -87,6 +89,12 @@ class ScopedModelSerializer(serializers.ModelSerializer):
     """
 
     serializer_related_field = ScopedRelatedField
+    # dates and times outside core.api.DATE_MIN…DATE_MAX are a 400 naming the field (not a 500 in date arithmetic)
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateField: DateField,
+        models.DateTimeField: DateTimeField,
+    }
 
     def run_validation(self, data=serializers.empty):
         attrs = super().run_validation(data)
@@ -208,6 +216,16 @@ class ScopedViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         with transaction.atomic():
             self._write(serializer)
+
+    def update(self, request, *args, **kwargs):
+        """As DRF's, but a PATCH answers the whole row, as a GET does: DRF serializes the answer with the
+        partial serializer, which leaves out read-only fields with a default (e.g. the name across a null
+        relation) instead of answering null."""
+        partial = kwargs.pop("partial", False)
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        return Response(self.get_serializer(serializer.instance).data)
 
     def perform_update(self, serializer):
         with transaction.atomic():

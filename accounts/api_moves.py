@@ -1,7 +1,8 @@
 """Reorganisation moves over the API, declared once: ``POST <node>/{id}/move/`` with a preview.
 
-A move is a ``MoveSpec``: the request's target field, the target model, and the service that moves
-(``service(node, target, apply=…)`` returns the preview, and with ``apply`` moves in one transaction).
+A move is a ``MoveSpec``: the request's target field, the target model, the service that moves
+(``service(node, target, apply=…)`` returns the preview, and with ``apply`` moves in one transaction)
+and the preview's serializer (``response``: what the schema documents for both answers).
 ``move_action(spec)`` makes it an action of the node's viewset; ``move_view(model, spec)`` a plain view
 for moves that live in a higher app than the node's own (``organization``). Either way: the node out of
 scope is a 404, not writable a 403; the target out of scope is a 400 naming the field, not writable a 403.
@@ -33,6 +34,8 @@ class MoveSpec:
     description: str = ""
     error_field: str | None = None  # the key of a refused target's error (default: ``field``)
     denied: str | None = None  # the 403 message for a target one may read but not write
+    # the preview's serializer (the same shape answers the applied move, with ``applied`` true)
+    response: type[serializers.Serializer] | None = None
 
     @property
     def params(self) -> type[serializers.Serializer]:
@@ -68,7 +71,7 @@ def move_action(spec: MoveSpec):
     """The ``move`` detail action of a node's viewset."""
 
     @extend_schema(summary=spec.summary, description=spec.description, request=spec.params,
-                   responses=OpenApiTypes.OBJECT)
+                   responses=spec.response or OpenApiTypes.OBJECT)
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
         return spec.run(request, self.get_object())
@@ -87,8 +90,8 @@ def move_view(model, spec: MoveSpec) -> type[GenericAPIView]:
         def get_queryset(self):
             return user_scope(self.request.user).filter(model._default_manager.all())
 
-        @extend_schema(summary=spec.summary, description=spec.description, responses=OpenApiTypes.OBJECT,
-                       tags=[model._meta.app_label])
+        @extend_schema(summary=spec.summary, description=spec.description, request=spec.params,
+                       responses=spec.response or OpenApiTypes.OBJECT, tags=[model._meta.app_label])
         def post(self, request, pk):
             return spec.run(request, self.get_object())
 

@@ -1,14 +1,52 @@
 """API plumbing shared by every app: pagination and error format."""
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+# The dates the platform takes (2000 would refuse a party member who joined in 1985): outside them date
+# arithmetic (a day after 9999-12-31, a time zone before year 1) would fail as a 500, not a 400.
+DATE_MIN = datetime.date(1900, 1, 1)
+DATE_MAX = datetime.date(2099, 12, 31)
+
+
+def date_out_of_range(label, value) -> str | None:
+    """The Chinese message for a date (or datetime) outside DATE_MIN…DATE_MAX, naming the field; None if inside."""
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    if day is None or DATE_MIN <= day <= DATE_MAX:
+        return None
+    return f"{label or '日期'}：应在 {DATE_MIN:%Y-%m-%d} 至 {DATE_MAX:%Y-%m-%d} 之间。"
+
+
+class DateField(serializers.DateField):
+    """A date between DATE_MIN and DATE_MAX (outside: 400 naming the field)."""
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        message = date_out_of_range(self.label, day)
+        if message:
+            raise ValidationError(message, code="date_range")
+        return day
+
+
+class DateTimeField(serializers.DateTimeField):
+    """A time between DATE_MIN and DATE_MAX (outside: 400 naming the field)."""
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        message = date_out_of_range(self.label, moment)
+        if message:
+            raise ValidationError(message, code="date_range")
+        return moment
 
 
 class StandardPagination(PageNumberPagination):

@@ -1,5 +1,23 @@
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django_filters import rest_framework as filters
+
+from .api import date_out_of_range
+
+
+class BoundedDateFormField(forms.DateField):
+    def validate(self, value):
+        super().validate(value)
+        message = date_out_of_range(self.label, value)
+        if message:
+            raise ValidationError(message, code="date_range")
+
+
+class DateFilter(filters.DateFilter):
+    """django-filter's DateFilter, refusing dates outside core.api.DATE_MIN…DATE_MAX (a 400 naming the filter)."""
+
+    field_class = BoundedDateFormField
 
 
 class SearchFilterSet(filters.FilterSet):

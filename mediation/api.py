@@ -100,7 +100,8 @@ class DutyShiftViewSet(ScopedViewSet):
         officer = data.get("officer", serializer.instance.officer)
         return services.shift_assign(shift=serializer.instance, officer=officer, note=data.get("note"))
 
-    @extend_schema(summary="生成排班", request=serializers.RotaGenerateSerializer, responses=serializers.RotaResultSerializer)
+    @extend_schema(summary="生成排班", request=serializers.RotaGenerateSerializer,
+                   responses={201: serializers.RotaResultSerializer}, filters=False)
     @action(detail=False, methods=["post"])
     def generate(self, request):
         """按轮值名单为一个时段排班：每天每班都有人，同一人一天只值一班，尊重休息日，班次尽量平均。"""
@@ -137,8 +138,9 @@ class DutyShiftViewSet(ScopedViewSet):
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(summary="两班互换", request=serializers.ShiftSwapSerializer, responses=serializers.DutyShiftSerializer(many=True))
-    @action(detail=True, methods=["post"])
+    @extend_schema(summary="两班互换", request=serializers.ShiftSwapSerializer, responses=serializers.DutyShiftSerializer(many=True),
+                   filters=False)
+    @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[])
     def swap(self, request, pk=None):
         first = self.get_object()
         params = serializers.ShiftSwapSerializer(data=request.data)
@@ -288,8 +290,9 @@ class DisputeCaseViewSet(DeferredJoinListMixin, ScopedViewSet):
         events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("created_at", "id")
         return Response(serializers.CaseEventSerializer(events, many=True).data)
 
-    @extend_schema(summary="查看当事人完整电话和身份证号（留痕）", request=None, responses=serializers.PartyRevealSerializer(many=True))
-    @action(detail=True, methods=["post"], read_only_action=True)
+    @extend_schema(summary="查看当事人完整电话和身份证号（留痕）", request=None, responses=serializers.PartyRevealSerializer(many=True),
+                   filters=False)
+    @action(detail=True, methods=["post"], read_only_action=True, pagination_class=None, filter_backends=[])
     def reveal(self, request, pk=None):
         case = self.get_object()
         if not reveal_allowed(request.user, case):

@@ -1,6 +1,6 @@
 from django_filters import rest_framework as filters
 
-from core.filters import SearchFilterSet
+from core.filters import DateFilter, SearchFilterSet
 
 from .models import (
     CaseCategory, CaseLevel, CaseSource, CaseState, DisputeCase, DutyOfficer, DutyShift, FollowUp, MediationRoom,
@@ -29,8 +29,8 @@ class DutyOfficerFilter(SearchFilterSet):
 
 
 class DutyShiftFilter(filters.FilterSet):
-    date_after = filters.DateFilter(field_name="date", lookup_expr="gte", label="日期不早于")
-    date_before = filters.DateFilter(field_name="date", lookup_expr="lte", label="日期不晚于")
+    date_after = DateFilter(field_name="date", lookup_expr="gte", label="日期不早于")
+    date_before = DateFilter(field_name="date", lookup_expr="lte", label="日期不晚于")
     uncovered = filters.BooleanFilter(field_name="officer", lookup_expr="isnull", label="无人值班")
     user = filters.NumberFilter(field_name="officer__user", label="值班人员账号")
 
@@ -49,8 +49,8 @@ class DisputeCaseFilter(SearchFilterSet):
     urgency = filters.ChoiceFilter(choices=Urgency.choices, label="紧急程度")
     zone = filters.NumberFilter(field_name="zone", label="工作区")
     town = filters.NumberFilter(field_name="town", label="街道(镇)")
-    received_after = filters.DateFilter(method="filter_received_after", label="受理日期不早于")
-    received_before = filters.DateFilter(method="filter_received_before", label="受理日期不晚于")
+    received_after = DateFilter(method="filter_received_after", label="受理日期不早于")
+    received_before = DateFilter(method="filter_received_before", label="受理日期不晚于")
     overdue = filters.BooleanFilter(method="filter_overdue", label="已超期")
     mine = filters.BooleanFilter(method="filter_mine", label="我承办的")
 
@@ -89,7 +89,7 @@ class DisputeCaseFilter(SearchFilterSet):
 
 class FollowUpFilter(filters.FilterSet):
     pending = filters.BooleanFilter(field_name="done_on", lookup_expr="isnull", label="待回访")
-    due_before = filters.DateFilter(field_name="due_date", lookup_expr="lte", label="回访日期不晚于")
+    due_before = DateFilter(field_name="due_date", lookup_expr="lte", label="回访日期不晚于")
 
     class Meta:
         model = FollowUp

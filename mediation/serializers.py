@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api_base import ScopedModelSerializer
+from core.api import DateField, DateTimeField
 
 from .models import (
     WEEKDAY_LABELS, CaseCategory, CaseEvent, CaseSource, DisputeCase, DisputeParty, DutyOfficer, DutyShift, FollowUp,
@@ -76,7 +77,7 @@ class DutyOfficerSerializer(ScopedModelSerializer):
     weekdays_off = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6), required=False, label="每周休息日（0=周一）"
     )
-    dates_off = serializers.ListField(child=serializers.DateField(), required=False, label="请假日期")
+    dates_off = serializers.ListField(child=DateField(), required=False, label="请假日期")
     user_name = serializers.CharField(source="user.__str__", read_only=True, default=None, label="账号姓名")
 
     class Meta:
@@ -89,7 +90,7 @@ class DutyOfficerSerializer(ScopedModelSerializer):
 
 class DutyShiftSerializer(ScopedModelSerializer):
     room = serializers.PrimaryKeyRelatedField(read_only=True, label="调解室")
-    date = serializers.DateField(read_only=True, label="日期")
+    date = DateField(read_only=True, label="日期")
     slot = serializers.IntegerField(read_only=True, label="班次")
     room_name = serializers.CharField(source="room.name", read_only=True, label="调解室名称")
     slot_label = serializers.SerializerMethodField(label="班次名称")
@@ -111,13 +112,13 @@ class DutyShiftSerializer(ScopedModelSerializer):
 
 class DaysOffSerializer(serializers.Serializer):
     officer = serializers.IntegerField(label="轮值人员ID")
-    dates = serializers.ListField(child=serializers.DateField(), label="休息日期")
+    dates = serializers.ListField(child=DateField(), label="休息日期")
 
 
 class RotaGenerateSerializer(serializers.Serializer):
     room = serializers.IntegerField(label="调解室（工作区ID）")
-    start = serializers.DateField(label="开始日期")
-    end = serializers.DateField(label="结束日期")
+    start = DateField(label="开始日期")
+    end = DateField(label="结束日期")
     officers = serializers.ListField(
         child=serializers.IntegerField(), required=False, label="轮值名单（按顺序；默认全部在岗人员）"
     )
@@ -139,7 +140,7 @@ class ShiftSwapSerializer(serializers.Serializer):
 class RotaGapSerializer(serializers.Serializer):
     room = serializers.IntegerField(label="调解室")
     room_name = serializers.CharField(label="调解室名称")
-    date = serializers.DateField(label="日期")
+    date = DateField(label="日期")
     slot = serializers.IntegerField(label="班次")
     slot_label = serializers.CharField(label="班次名称")
     shift = serializers.IntegerField(allow_null=True, label="班次ID（空：尚未排班）")
@@ -196,7 +197,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
 class FollowUpRecordSerializer(serializers.Serializer):
     method = _choice(FollowUpMethod, "回访方式")
     satisfaction = _choice(Satisfaction, "满意度")
-    done_on = serializers.DateField(required=False, label="回访日期")
+    done_on = DateField(required=False, label="回访日期")
     agreement_performed = serializers.BooleanField(required=False, allow_null=True, default=None, label="协议已履行")
     note = serializers.CharField(required=False, allow_blank=True, default="", label="回访情况")
 
@@ -266,7 +267,7 @@ class DisputeCaseCreateSerializer(ScopedModelSerializer):
     category = _choice(CaseCategory, "类别")
     urgency = _choice(Urgency, "紧急程度", default=Urgency.NORMAL)
     parties = PartyInputSerializer(many=True, label="当事人")
-    received_at = serializers.DateTimeField(required=False, label="受理时间")
+    received_at = DateTimeField(required=False, label="受理时间")
 
     class Meta:
         model = DisputeCase
@@ -295,7 +296,7 @@ class ResolveSerializer(NoteSerializer):
     terms = serializers.CharField(label="协议内容")
     performance = serializers.CharField(required=False, allow_blank=True, default="", label="履行方式、时限")
     mediators = serializers.CharField(max_length=200, label="调解员")
-    signed_on = serializers.DateField(required=False, label="签订日期")
+    signed_on = DateField(required=False, label="签订日期")
     confirmed_parties = serializers.ListField(child=serializers.IntegerField(), label="已确认协议的当事人ID")
 
 
@@ -372,7 +373,7 @@ class CaseSummarySerializer(serializers.Serializer):
 # --- query parameters of the read actions (parsed here, never by hand in a view) ---------------------------
 
 def _date(label: str, help_text: str):
-    return serializers.DateField(default=timezone.localdate, label=label, help_text=help_text,
+    return DateField(default=timezone.localdate, label=label, help_text=help_text,
                                  error_messages={"invalid": f"{label}格式应为 YYYY-MM-DD。"})
 
 

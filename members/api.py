@@ -1,6 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -79,7 +78,7 @@ class PartyMemberViewSet(ScopedViewSet):
         return Response(self.get_serializer(rows, many=True).data)
 
     @extend_schema(summary="党员离开：重新分配其联系的户（预览/执行）", request=serializers.MemberLeaveSerializer,
-                   responses=OpenApiTypes.OBJECT)
+                   responses=serializers.MemberLeaveResultSerializer)
     @action(detail=True, methods=["post"])
     def leave(self, request, pk=None):
         member = self.get_object()

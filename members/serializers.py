@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from accounts.api_base import ScopedModelSerializer
+from core.api import DateField
 
 from .models import Duty, HouseholdLink, PartyBranch, PartyMember
 
@@ -74,6 +75,24 @@ class MemberLookupSerializer(serializers.Serializer):
 
 
 class MemberLeaveSerializer(serializers.Serializer):
-    left_on = serializers.DateField(label="离开日期")
+    left_on = DateField(label="离开日期")
     candidates = serializers.ListField(child=serializers.IntegerField(), required=False, label="接收党员ID（默认本支部）")
     apply = serializers.BooleanField(default=False, label="确认执行（否则仅预览）")
+
+
+class MemberLeaveStepSerializer(serializers.Serializer):
+    household = serializers.IntegerField(label="户ID")
+    head_name = serializers.CharField(label="户主")
+    to_member = serializers.IntegerField(label="接收党员ID")
+    to_member_name = serializers.CharField(label="接收党员")
+
+
+class MemberLeaveResultSerializer(serializers.Serializer):
+    """党员离开的预览（apply=true 时为执行结果）：其联系的户各自转给谁。"""
+
+    member = serializers.IntegerField(label="党员ID")
+    member_name = serializers.CharField(label="党员姓名")
+    left_on = DateField(label="离开日期")
+    households = serializers.IntegerField(label="转出户数")
+    plan = MemberLeaveStepSerializer(many=True, label="分配方案")
+    applied = serializers.BooleanField(label="已执行")

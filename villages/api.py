@@ -42,7 +42,7 @@ class NaturalVillageViewSet(ScopedViewSet):
         field="village", label="目标村/社区ID", target_model=Village, error_field="target",
         service=lambda nv, village, apply: services.natural_village_move(natural_village=nv, to_village=village,
                                                                          apply=apply),
-        summary="迁移到其他村/社区（预览/执行）", description="预览迁移涉及的网格与户；apply=true 时在一个事务中执行。",
+        response=serializers.NaturalVillageMoveSerializer, summary="迁移到其他村/社区（预览/执行）", description="预览迁移涉及的网格与户；apply=true 时在一个事务中执行。",
     ))
 
 
@@ -57,7 +57,7 @@ class MicroGridViewSet(ScopedViewSet):
     move = move_action(MoveSpec(
         field="natural_village", label="目标自然村ID", target_model=NaturalVillage, error_field="target",
         service=lambda grid, nv, apply: services.grid_move(grid=grid, to_natural_village=nv, apply=apply),
-        summary="迁移到其他自然村（预览/执行）",
+        response=serializers.GridMoveSerializer, summary="迁移到其他自然村（预览/执行）",
     ))
 
 

@@ -82,3 +82,26 @@ class HouseholdSerializer(ScopedModelSerializer):
             "next_visit_due", "member", "member_name", "created_at", "updated_at",
         ]
         read_only_fields = ["natural_village", "village", "zone", "town", "phone_masked", "next_visit_due", "created_at", "updated_at"]
+
+
+class NaturalVillageMoveSerializer(serializers.Serializer):
+    """自然村迁移的预览（apply=true 时为执行结果）。"""
+
+    natural_village = serializers.CharField(label="自然村")
+    from_village = serializers.CharField(label="原村/社区")
+    to_village = serializers.CharField(label="目标村/社区")
+    grids = serializers.IntegerField(label="涉及网格数")
+    households = serializers.IntegerField(label="涉及户数")
+    applied = serializers.BooleanField(label="已执行")
+
+
+class GridMoveSerializer(serializers.Serializer):
+    """微网格迁移的预览（apply=true 时为执行结果）。"""
+
+    grid = serializers.CharField(label="微网格")
+    from_natural_village = serializers.CharField(label="原自然村")
+    to_natural_village = serializers.CharField(label="目标自然村")
+    from_village = serializers.CharField(label="原村/社区")
+    to_village = serializers.CharField(label="目标村/社区")
+    households = serializers.IntegerField(label="涉及户数")
+    applied = serializers.BooleanField(label="已执行")

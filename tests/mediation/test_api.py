@@ -117,6 +117,19 @@ def test_intake_errors_are_400_in_chinese_naming_the_field(world):
     assert not DisputeCase.objects.exists()
 
 
+def test_dates_the_platform_cannot_compute_with_are_400_naming_the_field(world, spread):
+    """A filter or body date outside 1900-01-01…2099-12-31 is refused (it used to overflow: a 500)."""
+    client = api_client(world.cadre_a1)
+    for path in ("/api/dispute-cases/", "/api/dispute-cases/summary/", "/api/dispute-cases/statistics/"):
+        response = client.get(path, {"received_before": "9999-12-31"})
+        assert response.status_code == 400, (path, response.content)
+        assert response.json() == {"received_before": ["受理日期不晚于：应在 1900-01-01 至 2099-12-31 之间。"]}
+    response = client.get("/api/duty-shifts/gaps/", {"start": "9999-12-31"})
+    assert response.status_code == 400
+    assert response.json() == {"start": ["开始日期：应在 1900-01-01 至 2099-12-31 之间。"]}
+    assert client.get("/api/dispute-cases/", {"received_before": "2099-12-31"}).status_code == 200
+
+
 def test_an_invalid_transition_is_400_naming_the_allowed_next_states(world, spread):
     client = api_client(world.cadre_a1)
     case = spread["a1"]
