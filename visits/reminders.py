@@ -1,4 +1,12 @@
-"""The daily reminder job, set-based: reminders, the members' daily digest, the escalation ladder.
+"""The planning module: every SQL statement that plans households' visits and reminders lives here.
+
+Services say *which* households changed with a ``HouseholdSelection`` (a small frozen dataclass); this module
+alone turns it into SQL (``HouseholdSelection.where``). The policy in force is ``visits/policies.py``'s one
+definition (``policy_join`` / ``policy_value``). Notifications are written through
+``notifications.services.notification_batch`` (this module fills its staging table; no SQL crosses into
+notifications). ``bench/visits_reminders.py`` imports the job's statements from here.
+
+The daily reminder job, set-based: reminders, the members' daily digest, the escalation ladder.
 
 Every step is one SQL statement (``INSERT … SELECT … ON CONFLICT DO NOTHING`` or an
 ``UPDATE … RETURNING`` feeding one ``INSERT``), committed on its own, in an order that makes
@@ -21,6 +29,7 @@ connection the pooler handed out and never be released by the run that took it.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
 import time
@@ -34,13 +43,12 @@ from django.utils import timezone
 from accounts.models import RoleAssignment
 from members.models import HouseholdLink, PartyMember
 from notifications.models import Notification
-from notifications.services import notify_select
+from notifications.services import notification_batch
 from villages.models import Household, MicroGrid
 
-from . import selectors, services
+from . import policies, selectors
 from .models import (
-    DEFAULT_ESCALATION, DEFAULT_INTERVALS, DEFAULT_REMIND_DAYS_BEFORE, CoverageSnapshot, HouseholdVisitState, Reminder,
-    ReminderRun, VisitPolicy,
+    COLORS, DEFAULT_REMIND_DAYS_BEFORE, CoverageSnapshot, HouseholdVisitState, Reminder, ReminderRun, VisitPolicy,
 )
 
 logger = logging.getLogger("visits")
@@ -61,14 +69,54 @@ S = HouseholdVisitState._meta.db_table
 C = CoverageSnapshot._meta.db_table
 NOTIFICATIONS = Notification._meta.db_table
 
-POLICY_JOIN = (
-    f"LEFT JOIN {P} zp ON zp.zone_id = h.zone_id "
-    f"LEFT JOIN {P} tp ON tp.town_id = h.town_id AND tp.zone_id IS NULL"
-)
+POLICY_JOIN = policies.policy_join("h")
+_policy = policies.policy_value
 
 
-def _policy(field: str, default: int) -> str:
-    return f"COALESCE(zp.{field}, tp.{field}, {int(default)})"
+@dataclasses.dataclass(frozen=True)
+class HouseholdSelection:
+    """Which households a planning step is about; the criteria given are ANDed (``all=True``: every household).
+
+    Turned into SQL by ``where`` (on the household aliased ``h``), here and nowhere else."""
+
+    household_ids: tuple[int, ...] | None = None
+    grid_id: int | None = None
+    natural_village_id: int | None = None
+    village_id: int | None = None
+    zone_id: int | None = None
+    town_id: int | None = None
+    except_zone_ids: tuple[int, ...] = ()  # e.g. a town policy governs its zones without their own
+    all: bool = False
+
+    def __post_init__(self):
+        if self.household_ids is not None:
+            object.__setattr__(self, "household_ids", tuple(int(i) for i in self.household_ids))
+        object.__setattr__(self, "except_zone_ids", tuple(int(i) for i in self.except_zone_ids))
+        nodes = (self.grid_id, self.natural_village_id, self.village_id, self.zone_id, self.town_id)
+        if not self.all and self.household_ids is None and all(n is None for n in nodes):
+            raise ValueError("HouseholdSelection needs household_ids, a node id or all=True")
+
+    def where(self) -> tuple[str, dict]:
+        """SQL condition on ``h`` and its parameters (named ``sel_*``, so they mix with a statement's own)."""
+        if self.all:
+            return "true", {}
+        terms, params = [], {}
+        if self.household_ids is not None:
+            if len(self.household_ids) == 1:
+                terms.append("h.id = %(sel_household)s")
+                params["sel_household"] = self.household_ids[0]
+            else:
+                terms.append("h.id = ANY(%(sel_households)s)")
+                params["sel_households"] = list(self.household_ids)
+        for column in ("grid_id", "natural_village_id", "village_id", "zone_id", "town_id"):
+            value = getattr(self, column)
+            if value is not None:
+                terms.append(f"h.{column} = %(sel_{column})s")
+                params[f"sel_{column}"] = int(value)
+        if self.except_zone_ids:
+            terms.append("h.zone_id <> ALL(%(sel_except_zones)s)")
+            params["sel_except_zones"] = list(self.except_zone_ids)
+        return " AND ".join(terms), params
 
 
 def _bound(field: str, default: int, fn: str) -> int:
@@ -99,7 +147,7 @@ def _in_window_sql(max_remind: int, min_remind: int | None = None) -> str:
     bound = f"h.next_visit_due <= %(today)s + {int(max_remind)}"
     if min_remind == max_remind:
         return bound
-    return f"h.next_visit_due <= %(today)s + {_policy('remind_days_before', DEFAULT_REMIND_DAYS_BEFORE)} AND {bound}"
+    return f"h.next_visit_due <= %(today)s + {_policy('remind_days_before')} AND {bound}"
 
 
 def _band_sql(min_remind: int, max_remind: int | None = None) -> str:
@@ -107,7 +155,7 @@ def _band_sql(min_remind: int, max_remind: int | None = None) -> str:
     bound = f"h.next_visit_due > %(last)s + {int(min_remind)}"
     if min_remind == max_remind:
         return bound
-    return f"h.next_visit_due > %(last)s + {_policy('remind_days_before', DEFAULT_REMIND_DAYS_BEFORE)} AND {bound}"
+    return f"h.next_visit_due > %(last)s + {_policy('remind_days_before')} AND {bound}"
 
 
 def _window_bounds() -> tuple[int, int]:
@@ -115,12 +163,9 @@ def _window_bounds() -> tuple[int, int]:
             _bound("remind_days_before", DEFAULT_REMIND_DAYS_BEFORE, max))
 
 
-GRID_DAYS = _policy("escalate_grid_days", DEFAULT_ESCALATION["escalate_grid_days"])
-ZONE_DAYS = (
-    f"(CASE WHEN h.color = 'red' THEN {_policy('escalate_zone_red_days', DEFAULT_ESCALATION['escalate_zone_red_days'])} "
-    f"ELSE {_policy('escalate_zone_days', DEFAULT_ESCALATION['escalate_zone_days'])} END)"
-)
-TOWN_DAYS = _policy("escalate_town_days", DEFAULT_ESCALATION["escalate_town_days"])
+GRID_DAYS = _policy("escalate_grid_days")
+ZONE_DAYS = f"(CASE WHEN h.color = 'red' THEN {_policy('escalate_zone_red_days')} ELSE {_policy('escalate_zone_days')} END)"
+TOWN_DAYS = _policy("escalate_town_days")
 STEP_DAYS = {"grid": GRID_DAYS, "zone": ZONE_DAYS, "town": TOWN_DAYS}
 STEPS = tuple(STEP_DAYS)
 SRC = "visits_job_src"  # this run's candidate reminders (temporary table, dropped at commit)
@@ -152,6 +197,38 @@ def _src_table(cursor) -> None:
         "color varchar(10), grid_id bigint, zone_id bigint, town_id bigint, grid boolean, zone boolean, "
         "town boolean, next_step_on date) ON COMMIT DROP"
     )
+
+
+def households_plan_missing() -> int:
+    """Give every household without a due date one (registration date + its color's interval), set-based."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {H} t SET next_visit_due = p.due FROM ("
+            f"  SELECT h.id, (h.created_at AT TIME ZONE %(tz)s)::date + {policies.interval_sql('h')} AS due "
+            f"  FROM {H} h {POLICY_JOIN} WHERE h.next_visit_due IS NULL) p "
+            "WHERE t.id = p.id RETURNING t.id",
+            {"tz": timezone.get_current_timezone_name()},
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if ids:
+        reminders_sync(HouseholdSelection(household_ids=ids))
+    return len(ids)
+
+
+def households_shift_due(selection: HouseholdSelection, *, days: dict[str, int]) -> int:
+    """Move the due dates of the selected households by ``days[color]`` (a policy's new − old interval), one UPDATE."""
+    changed = [c for c in COLORS if days.get(c)]
+    if not changed:
+        return 0
+    where, params = selection.where()
+    case = " ".join(f"WHEN '{c}' THEN {int(days[c])}" for c in changed)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {H} h SET next_visit_due = h.next_visit_due + (CASE h.color {case} ELSE 0 END), "
+            f"updated_at = now() WHERE {where} AND h.color = ANY(%(colors)s) AND h.next_visit_due IS NOT NULL",
+            {**params, "colors": changed},
+        )
+        return cursor.rowcount
 
 
 def reminders_create(*, on: datetime.date, last: datetime.date | None) -> int:
@@ -198,8 +275,8 @@ def reminders_create(*, on: datetime.date, last: datetime.date | None) -> int:
         return created
 
 
-def reminders_sync(*, where_sql: str, params: dict, add: bool = True) -> int:
-    """Bring the reminders of some households (``where_sql`` on ``h``) up to date after a service changed them.
+def reminders_sync(selection: HouseholdSelection, *, add: bool = True) -> int:
+    """Bring the reminders of some households (``selection``) up to date after a service changed them.
 
     1. close the open reminders whose due date is no longer the household's (a visit, a re-plan);
     2. re-address the open ones to the household's current first contact, and re-date their next escalation
@@ -209,6 +286,7 @@ def reminders_sync(*, where_sql: str, params: dict, add: bool = True) -> int:
     Returns the number of reminders added (with ``add=False``, the number closed or re-dated/re-addressed).
     """
     min_remind, max_remind = _window_bounds()
+    where_sql, params = selection.where()
     params = {**params, "today": selectors.today()}
     done = {step: f"r.escalated_{step}_at IS NOT NULL" for step in STEPS}
     next_step = _next_step_sql(done, due="r.due_on")
@@ -269,7 +347,9 @@ def digests_send(*, on: datetime.date, last: datetime.date | None, last_finished
         "THEN '，其中 ' || mine.overdue || ' 户已逾期' ELSE '' END, "
         "'/visits/my/', 'visit-reminder:' || %(day)s FROM mine"
     )
-    return len(notify_select(with_sql=with_sql, select_sql=select, params=params))
+    with notification_batch() as batch, connection.cursor() as cursor:
+        cursor.execute(f"{with_sql} INSERT INTO {batch.table} ({', '.join(batch.columns)}) {select}", params)
+    return len(batch.ids)
 
 
 # recipients of each step, from `agg` (one row per step and node: households escalated, of which red)
@@ -345,8 +425,10 @@ def escalations_run(*, on: datetime.date) -> dict:
     )
     with connection.cursor() as cursor:
         _src_table(cursor)  # empty unless reminders_create ran in this transaction
-    ids = notify_select(with_sql=with_sql, select_sql=select,
-                        params={"today": on, "day": on.isoformat(), "token": token})
+    with notification_batch() as batch, connection.cursor() as cursor:
+        cursor.execute(f"{with_sql} INSERT INTO {batch.table} ({', '.join(batch.columns)}) {select}",
+                       {"today": on, "day": on.isoformat(), "token": token})
+    ids = batch.ids
     counts = dict.fromkeys(STEPS, 0)
     if ids:
         with connection.cursor() as cursor:
@@ -417,9 +499,9 @@ def reminder_job_run(*, on: datetime.date | None = None, full: bool = False) -> 
                 cursor.execute("SET LOCAL synchronous_commit = off")
             last, finished_at = last_finished_run(on)
             stats["since"] = last.isoformat() if last else None
-            steps = [("planned", services.households_plan_missing)]
+            steps = [("planned", households_plan_missing)]
             if full:  # weekly drift repair: every open reminder's state and addressee, whatever wrote the households
-                steps.append(("repaired", lambda: reminders_sync(where_sql="true", params={}, add=False)))
+                steps.append(("repaired", lambda: reminders_sync(HouseholdSelection(all=True), add=False)))
             for name, step in (
                 *steps,
                 ("reminders", lambda: reminders_create(on=on, last=None if full else last)),
@@ -461,12 +543,12 @@ def reminder_sweep(*, now: datetime.datetime | None = None) -> dict:
 def coverage_snapshot_take(*, on: datetime.date | None = None) -> int:
     """Write today's coverage per village (for the trend charts), set-based; re-running replaces the day's rows."""
     on = on or selectors.today()
-    interval = " ".join(f"WHEN '{c}' THEN {_policy(f'{c}_days', d)}" for c, d in DEFAULT_INTERVALS.items())
+    interval = policies.interval_sql("h")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {C} (taken_on, village_id, zone_id, town_id, households, covered, overdue) "
             f"SELECT %(today)s, h.village_id, h.zone_id, h.town_id, count(*), "
-            f"count(*) FILTER (WHERE s.last_visited_on >= %(today)s - (CASE h.color {interval} END)), "
+            f"count(*) FILTER (WHERE s.last_visited_on >= %(today)s - {interval}), "
             f"count(*) FILTER (WHERE {selectors.OVERDUE_SQL}) "
             f"FROM {H} h LEFT JOIN {S} s ON s.household_id = h.id {POLICY_JOIN} "
             "GROUP BY h.village_id, h.zone_id, h.town_id "

@@ -213,9 +213,9 @@ def test_open_reminders_follow_the_household_to_its_new_first_contact(world, clo
     member_services.household_link_delete(link=HouseholdLink.objects.get(household=world.red))
     assert Reminder.objects.get(household=world.red).recipient == world.worker_user  # unlinked: its grid worker
     new_worker = f.make_user(Role.GRID_MEMBER, world.grid, username="worker2")
-    grid = MicroGrid.objects.get(pk=world.grid.pk)
-    grid.worker_user = new_worker
-    grid.save()
+    from villages.services import grid_update
+
+    grid_update(grid=MicroGrid.objects.get(pk=world.grid.pk), worker_user=new_worker)
     assert Reminder.objects.get(household=world.red).recipient == new_worker
     f.HouseholdLinkFactory(member=world.member, household=world.red)
     member_services.member_leave(member=world.member, left_on=clock.today, apply=True, candidates=[other_member])
