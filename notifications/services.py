@@ -134,7 +134,6 @@ def _insert_staged() -> list[int]:
             "ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING id"
         )
         ids = [r[0] for r in cursor.fetchall()]
-        cursor.execute(f"TRUNCATE {STAGE}")
     if ids and not passive:
         _deliver_on_commit(ids)
     return ids
