@@ -63,7 +63,6 @@ H = Household._meta.db_table
 G = MicroGrid._meta.db_table
 L = HouseholdLink._meta.db_table
 M = PartyMember._meta.db_table
-P = VisitPolicy._meta.db_table
 R = Reminder._meta.db_table
 RA = RoleAssignment._meta.db_table
 S = HouseholdVisitState._meta.db_table
@@ -71,7 +70,6 @@ C = CoverageSnapshot._meta.db_table
 NOTIFICATIONS = Notification._meta.db_table
 
 POLICY_JOIN = policies.policy_join("h")
-_policy = policies.policy_value
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Writes for four-color visits: policies, color changes, visits. The only code that moves a household's due date.
+"""Writes for four-color visits: policies, color changes, visits. The only code that moves a household's due date
+(its set-based statements are built by the planning module, ``reminders.py``, from a ``HouseholdSelection``).
 
 Due-date arithmetic (the household keeps ``next_visit_due`` so due lists are index range scans):
 - a new household is due ``interval(color)`` days after registration;
