@@ -7,8 +7,9 @@ Scenarios (issue 3 §6), on a database seeded with `seed_demo --scale million` (
 2. re-run the same day: adds 0 rows; goal ≤ 5 s;
 3. steady state: due dates spread over a month (~1/31 newly due a day), yesterday's run done; today's run ≤ 1 s.
 
-The floor is the same statements in plain SQL over psycopg2 (default policy as constants, no bookkeeping,
-no lock), committed; then the tables are put back as they were and vacuumed before ours runs.
+The floor is the job's own statements, imported from the planning module (visits/reminders.py), run over
+psycopg2 with the default policy as constants (no policy join), no bookkeeping, no lock and no staging of the
+notifications, committed; then the tables are put back as they were and vacuumed before ours runs.
 
     DATABASE_URL=postgres://…/any python bench/visits_reminders.py --db h_visits_big [--seed]
 """
@@ -24,152 +25,46 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import visits_common as vc  # noqa: E402
 
-RECIPIENT_FROM = """
-FROM villages_household h JOIN villages_microgrid g ON g.id = h.grid_id
-LEFT JOIN members_householdlink l ON l.household_id = h.id
-LEFT JOIN members_partymember m ON m.id = l.member_id AND m.left_on IS NULL
-"""
-ZONE_DAYS = "(CASE WHEN h.color = 'red' THEN 7 ELSE 14 END)"
-FLOOR_SESSION = ("SET LOCAL work_mem = '128MB'", "SET LOCAL jit = off", "SET LOCAL max_parallel_workers_per_gather = 0",
-                 "SET LOCAL synchronous_commit = off")
-FLOOR_SRC_TABLE = ("CREATE TEMPORARY TABLE floor_src (household_id bigint, due_on date, recipient_id bigint, "
-                   "color varchar(10), grid_id bigint, zone_id bigint, town_id bigint, grid boolean, zone boolean, "
-                   "town boolean, next_step_on date) ON COMMIT DROP")
-RECIPIENT_LOOKUP = """COALESCE((SELECT m.user_id FROM members_householdlink l
-  JOIN members_partymember m ON m.id = l.member_id AND m.left_on IS NULL WHERE l.household_id = h.id),
-  (SELECT g.worker_user_id FROM villages_microgrid g WHERE g.id = h.grid_id))"""
-FLOOR_SRC = """
-INSERT INTO floor_src
-SELECT h.id, h.next_visit_due, {recipient}, h.color, h.grid_id, h.zone_id, h.town_id,
-       h.next_visit_due < %(today)s - 3, h.next_visit_due < %(today)s - """ + ZONE_DAYS + """,
-       h.next_visit_due < %(today)s - 30,
-       CASE WHEN NOT h.next_visit_due < %(today)s - 3 THEN h.next_visit_due + 4
-            WHEN NOT h.next_visit_due < %(today)s - """ + ZONE_DAYS + """ THEN h.next_visit_due + """ + ZONE_DAYS + """ + 1
-            WHEN NOT h.next_visit_due < %(today)s - 30 THEN h.next_visit_due + 31 END
-{source}
-WHERE h.next_visit_due <= %(today)s + 7 {band}
-  AND {new}
-"""
-EXISTING = "SELECT 1 FROM visits_reminder r WHERE r.household_id = h.id AND r.due_on = h.next_visit_due"
-FLOOR_REMINDERS = """
-INSERT INTO visits_reminder (household_id, due_on, recipient_id, color, created_on, next_step_on,
-                             escalated_grid_at, escalated_zone_at, escalated_town_at)
-SELECT household_id, due_on, recipient_id, color, %(today)s, next_step_on,
-       CASE WHEN grid THEN now() END, CASE WHEN zone THEN now() END, CASE WHEN town THEN now() END
-FROM floor_src
-"""
-FLOOR_ESCALATIONS = """
-WITH dec AS (
-  SELECT r.id, r.due_on, h.grid_id, h.zone_id, h.town_id, h.color, h.next_visit_due = r.due_on AS open,
-         r.escalated_grid_at IS NOT NULL AS was_grid, r.escalated_zone_at IS NOT NULL AS was_zone,
-         r.escalated_town_at IS NOT NULL AS was_town,
-         r.escalated_grid_at IS NULL AND r.due_on < %(today)s - 3 AS grid,
-         r.escalated_zone_at IS NULL AND r.due_on < %(today)s - """ + ZONE_DAYS + """ AS zone,
-         r.escalated_town_at IS NULL AND r.due_on < %(today)s - 30 AS town, """ + ZONE_DAYS + """ AS zone_days
-  FROM visits_reminder r JOIN villages_household h ON h.id = r.household_id
-  WHERE r.next_step_on <= %(today)s AND r.closed_on IS NULL),
-upd AS (
-  UPDATE visits_reminder r SET
-    escalated_grid_at = CASE WHEN d.open AND d.grid THEN now() ELSE r.escalated_grid_at END,
-    escalated_zone_at = CASE WHEN d.open AND d.zone THEN now() ELSE r.escalated_zone_at END,
-    escalated_town_at = CASE WHEN d.open AND d.town THEN now() ELSE r.escalated_town_at END,
-    next_step_on = CASE WHEN NOT d.open THEN NULL WHEN NOT (d.was_grid OR d.grid) THEN d.due_on + 4
-                        WHEN NOT (d.was_zone OR d.zone) THEN d.due_on + d.zone_days + 1
-                        WHEN NOT (d.was_town OR d.town) THEN d.due_on + 31 END,
-    closed_on = CASE WHEN d.open THEN NULL ELSE %(today)s END
-  FROM dec d WHERE r.id = d.id),
-esc AS (
-  SELECT 'grid' AS step, grid_id AS node, color FROM dec WHERE open AND grid
-  UNION ALL SELECT 'zone', zone_id, color FROM dec WHERE open AND zone
-  UNION ALL SELECT 'town', town_id, color FROM dec WHERE open AND town
-  UNION ALL SELECT 'grid', grid_id, color FROM floor_src WHERE grid
-  UNION ALL SELECT 'zone', zone_id, color FROM floor_src WHERE zone
-  UNION ALL SELECT 'town', town_id, color FROM floor_src WHERE town),
-agg AS (SELECT step, node, count(*) AS n, count(*) FILTER (WHERE color = 'red') AS red FROM esc GROUP BY step, node)
-INSERT INTO notifications_notification (user_id, kind, title, body, link, dedupe_key, status, sent_at)
-SELECT rc.user_id, 'visit_escalation', '逾期', '红色 ' || sum(rc.red) || ' 户、共 ' || sum(rc.n) || ' 户',
-       '/visits/dashboard/', 'visit-escalation:' || rc.step || ':' || %(day)s || ':floor', 'sent', now()
-FROM (SELECT 'grid' AS step, g.worker_user_id AS user_id, agg.n, agg.red FROM agg JOIN villages_microgrid g ON g.id = agg.node
-      WHERE agg.step = 'grid' AND g.worker_user_id IS NOT NULL
-      UNION ALL SELECT 'zone', ra.user_id, agg.n, agg.red FROM agg JOIN accounts_roleassignment ra ON ra.zone_id = agg.node
-      AND ra.role = 'zone_committee' WHERE agg.step = 'zone'
-      UNION ALL SELECT 'town', ra.user_id, agg.n, agg.red FROM agg JOIN accounts_roleassignment ra ON ra.town_id = agg.node
-      AND ra.role = 'town_staff' WHERE agg.step = 'town') rc
-GROUP BY rc.step, rc.user_id
-ON CONFLICT (user_id, dedupe_key) DO NOTHING
-"""
-NEXT_STEP = """CASE WHEN r.escalated_grid_at IS NULL THEN r.due_on + 4
-     WHEN r.escalated_zone_at IS NULL THEN r.due_on + """ + ZONE_DAYS + """ + 1
-     WHEN r.escalated_town_at IS NULL THEN r.due_on + 31 END"""
-MOVED = "h.next_visit_due IS DISTINCT FROM r.due_on"
-FLOOR_REPAIR = ("""
-UPDATE visits_reminder r SET closed_on = CASE WHEN """ + MOVED + """ THEN %(today)s END,
-  next_step_on = CASE WHEN """ + MOVED + """ THEN NULL ELSE """ + NEXT_STEP + """ END,
-  recipient_id = CASE WHEN """ + MOVED + """ THEN r.recipient_id ELSE COALESCE(m.user_id, g.worker_user_id) END
-""" + RECIPIENT_FROM + """
-WHERE r.household_id = h.id AND r.closed_on IS NULL
-  AND (""" + MOVED + """ OR r.recipient_id IS DISTINCT FROM COALESCE(m.user_id, g.worker_user_id)
-       OR r.next_step_on IS DISTINCT FROM """ + NEXT_STEP + """)
-""",)
-FLOOR_DIGEST_INSERT = """
-INSERT INTO notifications_notification (user_id, kind, title, body, link, dedupe_key, status, sent_at)
-SELECT rcpt, 'visit_reminder', '走访提醒', '您有 ' || due || ' 户待走访，其中 ' || overdue || ' 户已逾期',
-       '/visits/my/', 'visit-reminder:' || %(day)s, 'sent', now()
-FROM mine
-ON CONFLICT (user_id, dedupe_key) DO NOTHING
-"""
-FLOOR_DIGESTS_FIRST = """
-WITH mine AS (SELECT r.recipient_id AS rcpt, count(*) AS due, count(*) FILTER (WHERE r.due_on < %(today)s) AS overdue
-              FROM visits_reminder r WHERE r.closed_on IS NULL AND r.due_on <= %(today)s + 7 AND r.recipient_id IS NOT NULL
-              GROUP BY r.recipient_id)
-""" + FLOOR_DIGEST_INSERT
-FLOOR_DIGESTS = """
-WITH fresh AS (
-  SELECT r.recipient_id FROM visits_reminder r WHERE r.created_at > %(finished)s AND r.closed_on IS NULL
-  UNION
-  SELECT r.recipient_id FROM villages_household h
-  JOIN visits_reminder r ON r.household_id = h.id AND r.due_on = h.next_visit_due
-  WHERE h.next_visit_due < %(today)s {overdue_since} AND r.closed_on IS NULL),
-mine AS (
-  SELECT r.recipient_id AS rcpt, count(*) AS due, count(*) FILTER (WHERE r.due_on < %(today)s) AS overdue
-  FROM visits_reminder r
-  WHERE r.recipient_id IN (SELECT recipient_id FROM fresh) AND r.closed_on IS NULL AND r.due_on <= %(today)s + 7
-  GROUP BY r.recipient_id)
-""" + FLOOR_DIGEST_INSERT
+NOTIFY = ("{with_sql} INSERT INTO notifications_notification (user_id, kind, title, body, link, dedupe_key, status, "
+          "sent_at) SELECT q.*, 'sent', now() FROM ({select}) q ON CONFLICT (user_id, dedupe_key) DO NOTHING")
 TABLES = ("visits_reminder", "notifications_notification", "villages_household")
 
 
 def floor(conn, today: datetime.date, *, last=None, finished=None, band=True) -> dict:
-    """The raw-SQL floor of one run, same statements as the job with the default policy as constants, committed."""
-    params = {"today": today, "day": today.isoformat(), "last": last, "finished": finished}
+    """The raw-SQL floor of one run: the job's own statements (imported from the planning module,
+    ``visits/reminders.py``) with the default policy as constants (``DEFAULTS_ONLY``: no policy join), straight
+    into the notifications table, without run bookkeeping, locks or the notifications staging table; committed."""
+    from visits import reminders as plan
+
+    policy = plan.DEFAULTS_ONLY
+    window = plan.policies.DEFAULTS["remind_days_before"]
+    params = {"today": today, "day": today.isoformat(), "last": last, "finished": finished, "token": "floor"}
     full = last is not None and not band
-    band = "" if last is None or not band else "AND h.next_visit_due > %(last)s + 7"
-    overdue_since = "" if last is None else "AND h.next_visit_due >= %(last)s"
     timings, counts = {}, {}
     started = time.perf_counter()
     with conn.cursor() as cursor:
-        for statement in FLOOR_SESSION:
+        for statement in (*plan.JOB_SESSION, "SET LOCAL synchronous_commit = off"):
             cursor.execute(statement)
-        cursor.execute(FLOOR_SRC_TABLE)
+        cursor.execute(plan.SRC_TABLE)
         if full:  # the weekly full run also repairs every open reminder
             t = time.perf_counter()
-            for statement in FLOOR_REPAIR:
-                cursor.execute(statement, params)
+            repair, _ = plan.sync_statements("true", min_remind=window, max_remind=window, policy=policy)
+            cursor.execute(repair, params)
             timings["repaired"] = time.perf_counter() - t
         t = time.perf_counter()
-        if last is None or full:
-            recipient, source, new = "COALESCE(m.user_id, g.worker_user_id)", RECIPIENT_FROM, f"NOT EXISTS ({EXISTING})"
-        else:
-            recipient, source, new = RECIPIENT_LOOKUP, "FROM villages_household h", f"({EXISTING}) IS NULL"
-        cursor.execute(FLOOR_SRC.format(band=band, recipient=recipient, source=source, new=new), params)
-        cursor.execute(FLOOR_REMINDERS, params)
+        since_last = last is not None and not full
+        cursor.execute(plan.candidates_statement(since_last=since_last, min_remind=window, max_remind=window,
+                                                 policy=policy), params)
+        cursor.execute(plan.REMINDERS_FROM_SRC, params)
         counts["reminders"], timings["reminders"] = cursor.rowcount, time.perf_counter() - t
         t = time.perf_counter()
-        cursor.execute(FLOOR_ESCALATIONS, params)
+        with_sql, select = plan.escalations_statement(policy)
+        cursor.execute(NOTIFY.format(with_sql=with_sql, select=select), params)
         counts["escalations"], timings["escalations"] = cursor.rowcount, time.perf_counter() - t
         t = time.perf_counter()
-        digests = FLOOR_DIGESTS_FIRST if finished is None else FLOOR_DIGESTS.format(overdue_since=overdue_since)
-        cursor.execute(digests, params)
+        with_sql, select = plan.digests_statement(first_run=finished is None, since_last=last is not None,
+                                                  max_remind=window)
+        cursor.execute(NOTIFY.format(with_sql=with_sql, select=select), params)
         counts["digests"], timings["digests"] = cursor.rowcount, time.perf_counter() - t
     conn.commit()  # committed like ours (the WAL flush is part of the work); the caller empties the tables after
     return {"seconds": time.perf_counter() - started, "timings": timings, "counts": counts}

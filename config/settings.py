@@ -217,14 +217,17 @@ CELERY_BEAT_SCHEDULE = {
     "mediation-schedule-follow-ups": {
         "task": "mediation.tasks.schedule_follow_ups",
         "schedule": crontab(minute="*/15"),
+        "options": {"expires": 15 * 60},
     },
     "mediation-escalate-idle-cases": {
         "task": "mediation.tasks.escalate_idle_cases",
         "schedule": crontab(minute=5, hour="*/1"),
+        "options": {"expires": 3600},
     },
     "mediation-flag-uncovered-shifts": {
         "task": "mediation.tasks.flag_uncovered_shifts",
         "schedule": crontab(minute=30, hour=7),
+        "options": {"expires": 6 * 3600},
     },
     "organization-weekly-tree-check": {
         "task": "organization.tasks.weekly_tree_check",
@@ -239,6 +242,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-api-tokens": {
         "task": "accounts.tasks.purge_expired_tokens",
         "schedule": crontab(minute=17, hour=3),
+        "options": {"expires": 3600},
     },
 }
 
@@ -252,6 +256,7 @@ NOTIFICATION_STALE_MINUTES = env.int("NOTIFICATION_STALE_MINUTES", default=10)  
 CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
     "task": "notifications.tasks.sweep_notifications",
     "schedule": crontab(minute="*/10"),
+    "options": {"expires": 10 * 60},
 }
 
 # --- Mediation room (轮值调解室) ------------------------------------------------
@@ -287,20 +292,24 @@ VISIT_REMINDER_MAX_ATTEMPTS = env.int("VISIT_REMINDER_MAX_ATTEMPTS", default=3) 
 CELERY_BEAT_SCHEDULE["visits-daily-reminders"] = {
     "task": "visits.tasks.send_visit_reminders",
     "schedule": crontab(hour=VISIT_REMINDER_HOUR, minute=VISIT_REMINDER_MINUTE),
+    "options": {"expires": 6 * 3600},  # the sweeper re-runs a day whose message expired
 }
 # Once a week the same job re-checks every household in its window (repairs drift from writes outside the services).
 CELERY_BEAT_SCHEDULE["visits-weekly-full-reminders"] = {
     "task": "visits.tasks.send_visit_reminders",
     "schedule": crontab(hour=VISIT_REMINDER_HOUR, minute=(VISIT_REMINDER_MINUTE + 30) % 60, day_of_week=0),
     "kwargs": {"full": True},
+    "options": {"expires": 6 * 3600},
 }
 CELERY_BEAT_SCHEDULE["visits-sweep"] = {
     "task": "visits.tasks.sweep_visit_reminders",
     "schedule": crontab(minute="*/15"),
+    "options": {"expires": 15 * 60},
 }
 CELERY_BEAT_SCHEDULE["visits-coverage-snapshot"] = {
     "task": "visits.tasks.snapshot_visit_coverage",
     "schedule": crontab(hour=23, minute=45),
+    "options": {"expires": 14 * 60},  # before midnight: the snapshot is of its day
 }
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
     "HouseholdColorEnum": "villages.models.HouseholdColor",

@@ -1,9 +1,14 @@
-"""Beat jobs of the mediation room: thin wrappers around the services, idempotent, retried on failure."""
+"""Beat jobs of the mediation room: thin wrappers around the services, idempotent.
+
+Retried only on what a retry can cure (the database gone or restarting: ``OperationalError``,
+``InterfaceError``); a bug or bad data fails at once, logged, instead of running three more times.
+"""
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from .services import cases_escalate_idle, follow_ups_schedule, uncovered_shifts_flag
 
-RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 3}
+RETRY = {"autoretry_for": (OperationalError, InterfaceError), "retry_backoff": True, "max_retries": 3}
 
 
 @shared_task(acks_late=True, **RETRY)

@@ -10,8 +10,8 @@ from django.db.models import Count, Q
 from core import pii
 from villages.models import Household
 
+from . import events
 from .models import LINK_MAX, HouseholdLink, MemberStatus, PartyBranch, PartyMember
-from .signals import household_links_changed
 
 
 def _apply_pii(member: PartyMember, *, id_number: str | None, phone: str | None) -> None:
@@ -80,9 +80,9 @@ def _lock_member(member_id: int) -> PartyMember:
 
 
 def _links_changed(household_ids: list[int]) -> None:
-    """Links changed by a queryset update (no model signals): tell the apps that follow links."""
+    """Which member these households are linked to changed: tell the apps that follow links (domain event)."""
     if household_ids:
-        household_links_changed.send(sender=HouseholdLink, household_ids=list(household_ids))
+        events.household_links_changed.emit(household_ids=list(household_ids))
 
 
 @transaction.atomic
@@ -101,6 +101,7 @@ def household_link_create(*, member: PartyMember, household: Household) -> House
             link = HouseholdLink.objects.create(member=member, household=household)
     except IntegrityError as exc:  # a concurrent link of the same household won the race
         raise ValidationError({"household": f"{household.head_name}户已有联户党员，一户只能由一名党员联系。"}) from exc
+    _links_changed([household.pk])
     return link
 
 
@@ -114,12 +115,15 @@ def household_link_move(*, link: HouseholdLink, member: PartyMember) -> Househol
         raise ValidationError({"member": f"党员{target.name}已联系{count}户，每名党员最多联系{LINK_MAX}户。"})
     link.member = target
     link.save(update_fields=["member"])
+    _links_changed([link.household_id])
     return link
 
 
 @transaction.atomic
 def household_link_delete(*, link: HouseholdLink) -> None:
+    household_id = link.household_id
     link.delete()
+    _links_changed([household_id])
 
 
 def member_leave(*, member: PartyMember, left_on: datetime.date, apply: bool,

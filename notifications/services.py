@@ -1,14 +1,18 @@
 """Writes for notifications: create at most once per (user, dedupe_key), deliver by claiming rows.
 
 ``notify`` is the interface other apps code against (visits reminders, mediation
-cases …); ``notify_select`` is its set-based twin for jobs that notify thousands
-of users with one ``INSERT … SELECT … ON CONFLICT DO NOTHING``.
+cases …); ``bulk_notify`` (typed rows) and ``notification_batch`` (a staging table a
+set-based job fills from its own tables) are its bulk twins for jobs that notify
+thousands of users with one ``INSERT … SELECT … ON CONFLICT DO NOTHING``. No SQL
+fragment is passed in: the staging table's name and columns are the contract.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 
 from django.conf import settings
@@ -76,29 +80,84 @@ def _status(passive: bool) -> str:
     return DeliveryStatus.SENT if passive else DeliveryStatus.PENDING
 
 
-@transaction.atomic
-def notify_select(*, select_sql: str, params: Sequence | Mapping = (), with_sql: str = "") -> list[int]:
-    """Set-based notify: `select_sql` yields rows (user_id, kind, title, body, link, dedupe_key).
+@dataclasses.dataclass(frozen=True)
+class NotificationRow:
+    """One notification to create (at most once per (user, dedupe_key))."""
 
-    One ``[WITH …] INSERT … SELECT … ON CONFLICT DO NOTHING``; returns the ids created (already
-    existing (user, dedupe_key) pairs are skipped), delivered after commit. `with_sql` is an
-    optional leading ``WITH …`` clause (e.g. an ``UPDATE … RETURNING`` that claims the rows
-    being notified about, so the claim and the notification commit together).
-    """
+    user_id: int
+    title: str
+    body: str
+    dedupe_key: str
+    kind: str = ""
+    link: str = ""
+
+
+STAGE = "notifications_batch_stage"  # columns: COLUMNS, in that order
+
+
+@dataclasses.dataclass
+class NotificationBatch:
+    """A set-based job's batch: it fills ``table`` (columns ``columns``) with one row per notification, e.g. with
+    ``INSERT INTO {batch.table} SELECT …`` over its own tables in the same transaction; on leaving
+    ``notification_batch()`` the rows are created (``ids``: the new ones)."""
+
+    table: str = STAGE
+    columns: tuple[str, ...] = COLUMNS
+    ids: list[int] = dataclasses.field(default_factory=list)
+
+
+@contextmanager
+def notification_batch() -> Iterator[NotificationBatch]:
+    """Stage rows, then create them all with one ``INSERT … SELECT … ON CONFLICT DO NOTHING``: already
+    existing (user, dedupe_key) pairs are skipped; the new ones are delivered after commit. Inside one
+    transaction (the caller's, or its own), so a job can claim what it notifies about and notify together."""
+    batch = NotificationBatch()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} (user_id bigint, kind varchar(40), title varchar(100), "
+                "body text, link varchar(300), dedupe_key varchar(200)) ON COMMIT DROP"
+            )
+            cursor.execute(f"TRUNCATE {STAGE}")
+        yield batch
+        batch.ids = _insert_staged()
+
+
+def _insert_staged() -> list[int]:
     passive = all_passive()
     status = f"'{_status(passive)}'"
     sent_at = _SENT_AT if passive else "NULL"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"{with_sql} INSERT INTO {TABLE} ({', '.join(COLUMNS)}, status, sent_at) "
-            f"SELECT q.*, {status}, {sent_at} FROM ({select_sql}) AS q "
-            "ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING id",
-            dict(params) if isinstance(params, Mapping) else list(params),
+            f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}, status, sent_at) "
+            f"SELECT {', '.join(COLUMNS)}, {status}, {sent_at} FROM {STAGE} "
+            "ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING id"
         )
         ids = [r[0] for r in cursor.fetchall()]
     if ids and not passive:
         _deliver_on_commit(ids)
     return ids
+
+
+def bulk_notify(*, rows: Iterable[NotificationRow]) -> list[int]:
+    """Create many notifications at once (each at most once per (user, dedupe_key)); returns the new ids."""
+    rows = list(rows)
+    for row in rows:
+        _validate(user=_Recipient(row.user_id), title=row.title, kind=row.kind, link=row.link,
+                  dedupe_key=row.dedupe_key)
+    with notification_batch() as batch:
+        if rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {batch.table} ({', '.join(batch.columns)}) VALUES (%s, %s, %s, %s, %s, %s)",
+                    [(r.user_id, r.kind, r.title.strip(), r.body or "", r.link, r.dedupe_key) for r in rows],
+                )
+    return batch.ids
+
+
+@dataclasses.dataclass(frozen=True)
+class _Recipient:
+    pk: int | None
 
 
 def _deliver_on_commit(ids: list[int]) -> None:

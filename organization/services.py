@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from members.models import PartyBranch, PartyMember
+from villages import events as village_events
 from villages.models import Household, MicroGrid, NaturalVillage, Village
 from zones.models import PartyInstructor, WorkZone
 from zones.selectors import current_q
@@ -136,6 +137,7 @@ def village_move(*, village, to_zone: WorkZone, apply: bool) -> dict:
         Household.objects.filter(village=village).update(zone=to_zone, town_id=to_zone.town_id)
         PartyBranch.objects.filter(village=village).update(zone=to_zone, town_id=to_zone.town_id)
         _current_instructors(village).update(end_date=datetime.date.today())
+        village_events.households_moved.emit(village_id=village.pk)
     village.refresh_from_db()
     preview["applied"] = True
     return preview
@@ -166,6 +168,7 @@ def zone_move(*, zone: WorkZone, to_town, apply: bool) -> dict:
         WorkZone.objects.select_for_update().filter(pk=zone.pk).update(town=to_town)
         Household.objects.filter(zone=zone).update(town=to_town)
         PartyBranch.objects.filter(zone=zone).update(town=to_town)
+        village_events.households_moved.emit(zone_id=zone.pk)
     zone.refresh_from_db()
     preview["applied"] = True
     return preview

@@ -223,9 +223,10 @@ class HouseholdFactory(DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        household = cls._instance(model_class, kwargs)
-        household.save()
-        return household
+        from villages.services import household_insert
+
+        # through the service's insert, so the apps that plan households hear of it (visits: its first due date)
+        return household_insert(household=cls._instance(model_class, kwargs))
 
     @staticmethod
     def _instance(model_class, kwargs):
@@ -302,6 +303,14 @@ class HouseholdLinkFactory(DjangoModelFactory):
 
     household = factory.SubFactory(HouseholdFactory)
     member = factory.SubFactory(PartyMemberFactory, branch__village=factory.SelfAttribute("...household.village"))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from members import events
+
+        link = super()._create(model_class, *args, **kwargs)
+        events.household_links_changed.emit(household_ids=[link.household_id])  # as the link services do
+        return link
 
 
 # --- accounts ---------------------------------------------------------------------------

@@ -60,6 +60,12 @@ class MicroGridViewSet(ScopedViewSet):
         response=serializers.GridMoveSerializer, summary="迁移到其他自然村（预览/执行）",
     ))
 
+    def perform_write(self, serializer):
+        data = dict(serializer.validated_data)
+        if serializer.instance is None:
+            return services.grid_create(**data)
+        return services.grid_update(grid=serializer.instance, **data)
+
 
 class HouseholdViewSet(DeferredJoinListMixin, ScopedViewSet):
     """户（四色走访对象）。电话仅显示脱敏形式。"""

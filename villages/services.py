@@ -1,9 +1,16 @@
-"""Writes for villages, grids and households."""
+"""Writes for villages, grids and households.
+
+Effects on higher apps (a new household's visit plan, a colour edited, a grid's worker changed …) are the
+domain events of ``villages/events.py``, emitted here after the write, in its transaction.
+"""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core import records
+
+from . import events
 from .models import CircumstanceTag, Household, MicroGrid, NaturalVillage
 
 
@@ -28,12 +35,21 @@ def household_create(*, grid: MicroGrid, head_name: str, address: str, people_co
         household.set_phone(phone)
     except ValidationError as exc:
         raise ValidationError({"phone": exc.messages}) from exc
+    return household_insert(household=household)
+
+
+@transaction.atomic
+def household_insert(*, household: Household) -> Household:
+    """Insert a new, validated household placed in its grid, and tell the apps that plan households."""
+    events.household_registering.emit(household=household)
     household.save()
+    events.household_created.emit(household=household)
     return household
 
 
 @transaction.atomic
 def household_update(*, household: Household, **changes) -> Household:
+    before = Household.objects.filter(pk=household.pk).values_list("color", "next_visit_due", "grid_id").first()
     phone = changes.pop("phone", None)
     grid = changes.pop("grid", None)
     for name, value in changes.items():
@@ -47,7 +63,29 @@ def household_update(*, household: Household, **changes) -> Household:
             raise ValidationError({"phone": exc.messages}) from exc
     _clean_household(household)
     household.save()
+    if before is not None:
+        from_color, due, grid_id = before
+        if grid_id != household.grid_id:  # another grid: an unlinked household's reminders go to its new worker
+            events.household_grid_changed.emit(household_ids=[household.pk])
+        if from_color != household.color:
+            events.household_color_edited.emit(household=household, from_color=from_color, due=due)
     return household
+
+
+@transaction.atomic
+def grid_create(**data) -> MicroGrid:
+    """A new micro-grid (its village follows from the natural village on save)."""
+    return records.record_create(MicroGrid, data)
+
+
+@transaction.atomic
+def grid_update(*, grid: MicroGrid, **changes) -> MicroGrid:
+    """Change a grid's name or worker; a new worker account takes over its unlinked households' reminders."""
+    worker_before = MicroGrid.objects.filter(pk=grid.pk).values_list("worker_user_id", flat=True).first()
+    grid = records.record_update(grid, changes)
+    if grid.worker_user_id != worker_before:
+        events.grid_worker_changed.emit(grid_id=grid.pk)
+    return grid
 
 
 def grid_move(*, grid: MicroGrid, to_natural_village: NaturalVillage, apply: bool) -> dict:
@@ -76,6 +114,7 @@ def grid_move(*, grid: MicroGrid, to_natural_village: NaturalVillage, apply: boo
             natural_village=to_natural_village, village=target_village,
             zone_id=target_village.zone_id, town_id=target_village.zone.town_id,
         )
+        events.households_moved.emit(grid_id=grid.pk)
     grid.refresh_from_db()
     preview["applied"] = True
     return preview
@@ -103,6 +142,7 @@ def natural_village_move(*, natural_village: NaturalVillage, to_village, apply: 
         Household.objects.filter(natural_village=natural_village).update(
             village=to_village, zone_id=to_village.zone_id, town_id=to_village.zone.town_id,
         )
+        events.households_moved.emit(natural_village_id=natural_village.pk)
     natural_village.refresh_from_db()
     preview["applied"] = True
     return preview

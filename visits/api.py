@@ -1,25 +1,16 @@
-from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers as drf_serializers
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from accounts.api_base import ScopedViewSet
+from accounts.api_base import ScopedViewSet, scoped_row
 from accounts.scoping import user_scope
+from core.listing import DeferredJoinListMixin
 from villages.models import Household
 from zones.models import Town, WorkZone
 
 from . import filters, selectors, serializers, services
 from .models import VISIT_WRITERS, ColorChange, Reminder, Visit, VisitPolicy
-
-
-def _scoped_get(request, model, pk):
-    """An object named in a query parameter: outside the user's scope it does not exist (404)."""
-    obj = user_scope(request.user).filter(model.objects.all()).filter(pk=pk).first()
-    if obj is None:
-        raise Http404(f"{model._meta.verbose_name}不存在或不在您的管辖范围内。")
-    return obj
 
 
 def _ensure_can_visit(request, household):
@@ -52,35 +43,23 @@ class VisitPolicyViewSet(ScopedViewSet):
         services.visit_policy_delete(policy=instance)
 
     @extend_schema(
-        summary="某工作区/户/街道现行的走访策略",
-        parameters=[
-            OpenApiParameter("zone", int, description="工作区ID"),
-            OpenApiParameter("household", int, description="户ID"),
-            OpenApiParameter("town", int, description="街道(镇)ID（街道级策略）"),
-        ],
+        summary="某工作区/户/街道现行的走访策略", parameters=[serializers.EffectivePolicyQuerySerializer],
         responses=serializers.PolicyValuesSerializer, filters=False,
     )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def effective(self, request):
         """工作区覆盖 → 街道策略 → 系统默认，取第一个存在的。"""
-        params = request.query_params
-        for name in ("household", "zone", "town"):
-            value = params.get(name)
-            if value is None:
-                continue
-            if not value.isdigit():
-                raise drf_serializers.ValidationError({name: "应为整数ID。"})
-            if name == "household":
-                household = _scoped_get(request, Household, int(value))
-                values = selectors.policy_for_household(household)
-            elif name == "zone":
-                zone = _scoped_get(request, WorkZone, int(value))
-                values = selectors.policy_for(town_id=zone.town_id, zone_id=zone.pk)
-            else:
-                town = _scoped_get(request, Town, int(value))
-                values = selectors.policy_for(town_id=town.pk, zone_id=None)
-            return Response(serializers.PolicyValuesSerializer(values.as_dict()).data)
-        raise drf_serializers.ValidationError({"zone": "请指定工作区、户或街道(镇)。"})
+        p = self.query_params(serializers.EffectivePolicyQuerySerializer)
+        if p.get("household") is not None:
+            household = scoped_row(request, Household, p["household"], field=None)
+            values = selectors.policy_for_household(household)
+        elif p.get("zone") is not None:
+            zone = scoped_row(request, WorkZone, p["zone"], field=None)
+            values = selectors.policy_for(town_id=zone.town_id, zone_id=zone.pk)
+        else:
+            town = scoped_row(request, Town, p["town"], field=None)
+            values = selectors.policy_for(town_id=town.pk, zone_id=None)
+        return Response(serializers.PolicyValuesSerializer(values.as_dict()).data)
 
 
 class ColorChangeViewSet(ScopedViewSet):
@@ -104,23 +83,20 @@ class ColorChangeViewSet(ScopedViewSet):
         )
 
     @extend_schema(summary="按情况标签建议调高颜色的户（不会自动修改）", responses=serializers.ColorSuggestionSerializer(many=True),
-                   parameters=[OpenApiParameter("zone", int), OpenApiParameter("village", int), OpenApiParameter("grid", int)],
-                   filters=False)
+                   parameters=[serializers.SuggestionQuerySerializer], filters=False)
     @action(detail=False, methods=["get"], filter_backends=[])
     def suggestions(self, request):
+        p = self.query_params(serializers.SuggestionQuerySerializer)
         households = user_scope(request.user).filter(Household.objects.all())
         for name in ("zone", "village", "grid"):
-            value = request.query_params.get(name)
-            if value is not None:
-                if not value.isdigit():
-                    raise drf_serializers.ValidationError({name: "应为整数ID。"})
-                households = households.filter(**{f"{name}_id": int(value)})
+            if p.get(name) is not None:
+                households = households.filter(**{f"{name}_id": p[name]})
         rows = selectors.households_with_suggestion(households).order_by("-suggested_rank", "id")
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(serializers.ColorSuggestionSerializer(page, many=True).data)
 
 
-class VisitViewSet(ScopedViewSet):
+class VisitViewSet(DeferredJoinListMixin, ScopedViewSet):
     """走访记录。登记人7天内可更正，之后只能由工作区更正；每次更正都留痕（history）。"""
 
     queryset = Visit.objects.all()
@@ -157,9 +133,7 @@ class VisitViewSet(ScopedViewSet):
     @action(detail=False, methods=["get"], filter_backends=[])
     def due(self, request):
         """本周（默认7天内）到期及已逾期的户，逾期最久的在前；mine=true 只看我联系的户。"""
-        params = serializers.DueQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        p = params.validated_data
+        p = self.query_params(serializers.DueQuerySerializer)
         rows = selectors.households_due(self._households(p), within_days=p["within_days"], overdue_only=p["overdue"])
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(serializers.DueHouseholdSerializer(page, many=True).data)
@@ -168,9 +142,7 @@ class VisitViewSet(ScopedViewSet):
                    responses=serializers.DueCountSerializer(many=True), filters=False)
     @action(detail=False, methods=["get"], url_path="due-counts", pagination_class=None, filter_backends=[])
     def due_counts(self, request):
-        params = serializers.LevelQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        p = params.validated_data
+        p = self.query_params(serializers.LevelQuerySerializer)
         rows = selectors.due_counts(self._households(p), by=p["by"], within_days=p["within_days"])
         return Response(serializers.DueCountSerializer(rows, many=True).data)
 
@@ -178,9 +150,7 @@ class VisitViewSet(ScopedViewSet):
                    responses=serializers.CoverageSerializer(many=True), filters=False)
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def coverage(self, request):
-        params = serializers.LevelQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        p = params.validated_data
+        p = self.query_params(serializers.LevelQuerySerializer)
         rows = selectors.coverage(self._households(p), by=p["by"])
         return Response(serializers.CoverageSerializer(rows, many=True).data)
 
@@ -188,11 +158,9 @@ class VisitViewSet(ScopedViewSet):
                    responses=serializers.DashboardSerializer, filters=False)
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def dashboard(self, request):
-        params = serializers.DashboardQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        p = params.validated_data
-        zone = _scoped_get(request, WorkZone, p["zone"]) if p.get("zone") else None
-        town = _scoped_get(request, Town, p["town"]) if p.get("town") and zone is None else None
+        p = self.query_params(serializers.DashboardQuerySerializer)
+        zone = scoped_row(request, WorkZone, p["zone"], field=None) if p.get("zone") else None
+        town = scoped_row(request, Town, p["town"], field=None) if p.get("town") and zone is None else None
         data = selectors.dashboard(user_scope(request.user), zone=zone, town=town, weeks=p["weeks"])
         return Response(serializers.DashboardSerializer(data).data)
 

@@ -6,4 +6,4 @@ class VisitsConfig(AppConfig):
     verbose_name = "四色走访"
 
     def ready(self):
-        from . import menu, signals  # noqa: F401  (sidebar entries; a new household gets its first due date)
+        from . import handlers, menu  # noqa: F401  (domain-event subscriptions; sidebar entries)

@@ -1,4 +1,12 @@
-"""The daily reminder job, set-based: reminders, the members' daily digest, the escalation ladder.
+"""The planning module: every SQL statement that plans households' visits and reminders lives here.
+
+Services say *which* households changed with a ``HouseholdSelection`` (a small frozen dataclass); this module
+alone turns it into SQL (``HouseholdSelection.where``). The policy in force is ``visits/policies.py``'s one
+definition (``policy_join`` / ``policy_value``). Notifications are written through
+``notifications.services.notification_batch`` (this module fills its staging table; no SQL crosses into
+notifications). ``bench/visits_reminders.py`` imports the job's statements from here.
+
+The daily reminder job, set-based: reminders, the members' daily digest, the escalation ladder.
 
 Every step is one SQL statement (``INSERT … SELECT … ON CONFLICT DO NOTHING`` or an
 ``UPDATE … RETURNING`` feeding one ``INSERT``), committed on its own, in an order that makes
@@ -21,6 +29,8 @@ connection the pooler handed out and never be released by the run that took it.
 """
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 import datetime
 import logging
 import time
@@ -34,13 +44,12 @@ from django.utils import timezone
 from accounts.models import RoleAssignment
 from members.models import HouseholdLink, PartyMember
 from notifications.models import Notification
-from notifications.services import notify_select
+from notifications.services import notification_batch
 from villages.models import Household, MicroGrid
 
-from . import selectors, services
+from . import policies, selectors
 from .models import (
-    DEFAULT_ESCALATION, DEFAULT_INTERVALS, DEFAULT_REMIND_DAYS_BEFORE, CoverageSnapshot, HouseholdVisitState, Reminder,
-    ReminderRun, VisitPolicy,
+    COLORS, DEFAULT_REMIND_DAYS_BEFORE, CoverageSnapshot, HouseholdVisitState, Reminder, ReminderRun, VisitPolicy,
 )
 
 logger = logging.getLogger("visits")
@@ -54,21 +63,59 @@ H = Household._meta.db_table
 G = MicroGrid._meta.db_table
 L = HouseholdLink._meta.db_table
 M = PartyMember._meta.db_table
-P = VisitPolicy._meta.db_table
 R = Reminder._meta.db_table
 RA = RoleAssignment._meta.db_table
 S = HouseholdVisitState._meta.db_table
 C = CoverageSnapshot._meta.db_table
 NOTIFICATIONS = Notification._meta.db_table
 
-POLICY_JOIN = (
-    f"LEFT JOIN {P} zp ON zp.zone_id = h.zone_id "
-    f"LEFT JOIN {P} tp ON tp.town_id = h.town_id AND tp.zone_id IS NULL"
-)
+POLICY_JOIN = policies.policy_join("h")
 
 
-def _policy(field: str, default: int) -> str:
-    return f"COALESCE(zp.{field}, tp.{field}, {int(default)})"
+@dataclasses.dataclass(frozen=True)
+class HouseholdSelection:
+    """Which households a planning step is about; the criteria given are ANDed (``all=True``: every household).
+
+    Turned into SQL by ``where`` (on the household aliased ``h``), here and nowhere else."""
+
+    household_ids: tuple[int, ...] | None = None
+    grid_id: int | None = None
+    natural_village_id: int | None = None
+    village_id: int | None = None
+    zone_id: int | None = None
+    town_id: int | None = None
+    except_zone_ids: tuple[int, ...] = ()  # e.g. a town policy governs its zones without their own
+    all: bool = False
+
+    def __post_init__(self):
+        if self.household_ids is not None:
+            object.__setattr__(self, "household_ids", tuple(int(i) for i in self.household_ids))
+        object.__setattr__(self, "except_zone_ids", tuple(int(i) for i in self.except_zone_ids))
+        nodes = (self.grid_id, self.natural_village_id, self.village_id, self.zone_id, self.town_id)
+        if not self.all and self.household_ids is None and all(n is None for n in nodes):
+            raise ValueError("HouseholdSelection needs household_ids, a node id or all=True")
+
+    def where(self) -> tuple[str, dict]:
+        """SQL condition on ``h`` and its parameters (named ``sel_*``, so they mix with a statement's own)."""
+        if self.all:
+            return "true", {}
+        terms, params = [], {}
+        if self.household_ids is not None:
+            if len(self.household_ids) == 1:
+                terms.append("h.id = %(sel_household)s")
+                params["sel_household"] = self.household_ids[0]
+            else:
+                terms.append("h.id = ANY(%(sel_households)s)")
+                params["sel_households"] = list(self.household_ids)
+        for column in ("grid_id", "natural_village_id", "village_id", "zone_id", "town_id"):
+            value = getattr(self, column)
+            if value is not None:
+                terms.append(f"h.{column} = %(sel_{column})s")
+                params[f"sel_{column}"] = int(value)
+        if self.except_zone_ids:
+            terms.append("h.zone_id <> ALL(%(sel_except_zones)s)")
+            params["sel_except_zones"] = list(self.except_zone_ids)
+        return " AND ".join(terms), params
 
 
 def _bound(field: str, default: int, fn: str) -> int:
@@ -92,22 +139,45 @@ RECIPIENT_LOOKUP = (
 )
 
 
-def _in_window_sql(max_remind: int, min_remind: int | None = None) -> str:
+@dataclasses.dataclass(frozen=True)
+class PolicySql:
+    """How a statement reads the policy in force of household ``h``: ``join`` brings the policies in, ``value``
+    reads a field. ``IN_FORCE`` is the job's (``visits/policies.py``); ``DEFAULTS_ONLY`` puts the defaults in as
+    constants, for the raw-SQL floor of ``bench/visits_reminders.py`` (the same statements, no policy join)."""
+
+    join: str
+    value: Callable[[str], str]
+
+    def step_days(self) -> dict[str, str]:
+        """Days past due of each step of the ladder (red households reach the zone sooner)."""
+        return {
+            "grid": self.value("escalate_grid_days"),
+            "zone": f"(CASE WHEN h.color = 'red' THEN {self.value('escalate_zone_red_days')} "
+                    f"ELSE {self.value('escalate_zone_days')} END)",
+            "town": self.value("escalate_town_days"),
+        }
+
+
+IN_FORCE = PolicySql(join=POLICY_JOIN, value=policies.policy_value)
+DEFAULTS_ONLY = PolicySql(join="", value=lambda field: str(int(policies.DEFAULTS[field])))
+
+
+def _in_window_sql(max_remind: int, min_remind: int | None = None, policy: PolicySql = IN_FORCE) -> str:
     """Due within the policy's reminder window. The constant bound lets the index on next_visit_due drive the
     query; when every policy has the same window (``min_remind`` equal) it is exact, and the planner's row
     estimate stays right (an extra COALESCE condition it cannot estimate makes it pick nested loops)."""
     bound = f"h.next_visit_due <= %(today)s + {int(max_remind)}"
     if min_remind == max_remind:
         return bound
-    return f"h.next_visit_due <= %(today)s + {_policy('remind_days_before', DEFAULT_REMIND_DAYS_BEFORE)} AND {bound}"
+    return f"h.next_visit_due <= %(today)s + {policy.value('remind_days_before')} AND {bound}"
 
 
-def _band_sql(min_remind: int, max_remind: int | None = None) -> str:
+def _band_sql(min_remind: int, max_remind: int | None = None, policy: PolicySql = IN_FORCE) -> str:
     """Households whose due date entered their window since the last finished run (``%(last)s``)."""
     bound = f"h.next_visit_due > %(last)s + {int(min_remind)}"
     if min_remind == max_remind:
         return bound
-    return f"h.next_visit_due > %(last)s + {_policy('remind_days_before', DEFAULT_REMIND_DAYS_BEFORE)} AND {bound}"
+    return f"h.next_visit_due > %(last)s + {policy.value('remind_days_before')} AND {bound}"
 
 
 def _window_bounds() -> tuple[int, int]:
@@ -115,20 +185,14 @@ def _window_bounds() -> tuple[int, int]:
             _bound("remind_days_before", DEFAULT_REMIND_DAYS_BEFORE, max))
 
 
-GRID_DAYS = _policy("escalate_grid_days", DEFAULT_ESCALATION["escalate_grid_days"])
-ZONE_DAYS = (
-    f"(CASE WHEN h.color = 'red' THEN {_policy('escalate_zone_red_days', DEFAULT_ESCALATION['escalate_zone_red_days'])} "
-    f"ELSE {_policy('escalate_zone_days', DEFAULT_ESCALATION['escalate_zone_days'])} END)"
-)
-TOWN_DAYS = _policy("escalate_town_days", DEFAULT_ESCALATION["escalate_town_days"])
-STEP_DAYS = {"grid": GRID_DAYS, "zone": ZONE_DAYS, "town": TOWN_DAYS}
+STEP_DAYS = IN_FORCE.step_days()
 STEPS = tuple(STEP_DAYS)
 SRC = "visits_job_src"  # this run's candidate reminders (temporary table, dropped at commit)
 
 
-def _passed_sql(step: str, due: str = "h.next_visit_due") -> str:
+def _passed_sql(step: str, due: str = "h.next_visit_due", days: dict[str, str] = STEP_DAYS) -> str:
     """The household (``h``, with the policy join) is past `step` today: ``due < today − days``."""
-    return f"({due} < %(today)s - {STEP_DAYS[step]})"
+    return f"({due} < %(today)s - {days[step]})"
 
 
 def _next_step_sql(done: dict[str, str], due: str = "h.next_visit_due", days: dict[str, str] = STEP_DAYS) -> str:
@@ -137,21 +201,113 @@ def _next_step_sql(done: dict[str, str], due: str = "h.next_visit_due", days: di
     return f"(CASE {whens} END)"
 
 
+# Settings for the job's few large statements, set once by `reminder_job_run` for its transaction (the steps
+# below run only inside it): hash joins and aggregates over hundreds of thousands of rows stay in memory, and
+# no JIT compilation for statements that run once; the web requests keep the other core.
+JOB_SESSION = ("SET LOCAL work_mem = '128MB'", "SET LOCAL jit = off", "SET LOCAL max_parallel_workers_per_gather = 0")
+SRC_TABLE = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {SRC} (household_id bigint, due_on date, recipient_id bigint, "
+    "color varchar(10), grid_id bigint, zone_id bigint, town_id bigint, grid boolean, zone boolean, "
+    "town boolean, next_step_on date) ON COMMIT DROP"
+)
+
+
 def _job_session(cursor) -> None:
-    """Settings for the job's few large statements, set once by `reminder_job_run` for its transaction (the
-    steps below run only inside it): hash joins and aggregates over hundreds of thousands of rows stay in
-    memory, and no JIT compilation for statements that run once."""
-    cursor.execute("SET LOCAL work_mem = '128MB'")
-    cursor.execute("SET LOCAL jit = off")
-    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")  # the web requests keep the other core
+    for statement in JOB_SESSION:
+        cursor.execute(statement)
 
 
 def _src_table(cursor) -> None:
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {SRC} (household_id bigint, due_on date, recipient_id bigint, "
-        "color varchar(10), grid_id bigint, zone_id bigint, town_id bigint, grid boolean, zone boolean, "
-        "town boolean, next_step_on date) ON COMMIT DROP"
+    cursor.execute(SRC_TABLE)
+
+
+def candidates_statement(*, since_last: bool, min_remind: int, max_remind: int, policy: PolicySql = IN_FORCE) -> str:
+    """Fill ``SRC`` with the households due in their window and not reminded for that date yet (``since_last``:
+    only those whose date entered the window since ``%(last)s``), with the steps they are already past."""
+    days = policy.step_days()
+    where = _in_window_sql(max_remind, min_remind, policy)
+    if since_last:
+        where += " AND " + _band_sql(min_remind, max_remind, policy)
+    passed = {step: _passed_sql(step, days=days) for step in STEPS}
+    # not reminded yet for this date; a day's band is looked up household by household (index probes),
+    # a whole window is joined
+    existing = f"SELECT 1 FROM {R} r WHERE r.household_id = h.id AND r.due_on = h.next_visit_due"
+    if not since_last:
+        recipient, source, new = RECIPIENT, RECIPIENT_FROM, f"NOT EXISTS ({existing})"
+    else:
+        recipient, source, new = RECIPIENT_LOOKUP, f"FROM {H} h", f"({existing}) IS NULL"
+    return (
+        f"INSERT INTO {SRC} SELECT h.id, h.next_visit_due, {recipient}, h.color, h.grid_id, h.zone_id, h.town_id, "
+        f"{passed['grid']}, {passed['zone']}, {passed['town']}, {_next_step_sql(passed, days=days)} "
+        f"{source} {policy.join} WHERE {where} AND {new}"
     )
+
+
+# This run's candidates become reminders, the steps they were created past marked at once.
+REMINDERS_FROM_SRC = (
+    f"INSERT INTO {R} (household_id, due_on, recipient_id, color, created_on, next_step_on, "
+    "escalated_grid_at, escalated_zone_at, escalated_town_at) "
+    "SELECT household_id, due_on, recipient_id, color, %(today)s, next_step_on, "
+    "CASE WHEN grid THEN now() END, CASE WHEN zone THEN now() END, CASE WHEN town THEN now() END "
+    f"FROM {SRC}"
+)
+
+
+def sync_statements(where_sql: str, *, min_remind: int, max_remind: int,
+                    policy: PolicySql = IN_FORCE) -> tuple[str, str]:
+    """``reminders_sync``'s two statements for the households ``where_sql`` (on ``h``): the UPDATE that closes,
+    re-addresses and re-dates their open reminders, and the INSERT of a reminder now due in the window."""
+    days = policy.step_days()
+    done = {step: f"r.escalated_{step}_at IS NOT NULL" for step in STEPS}
+    next_step = _next_step_sql(done, due="r.due_on", days=days)
+    moved = "h.next_visit_due IS DISTINCT FROM r.due_on"
+    update = (
+        f"UPDATE {R} r SET closed_on = CASE WHEN {moved} THEN %(today)s END, "
+        f"next_step_on = CASE WHEN {moved} THEN NULL ELSE {next_step} END, "
+        f"recipient_id = CASE WHEN {moved} THEN r.recipient_id ELSE {RECIPIENT} END "
+        f"{RECIPIENT_FROM} {policy.join} WHERE r.household_id = h.id AND r.closed_on IS NULL AND ({where_sql}) "
+        f"AND ({moved} OR r.recipient_id IS DISTINCT FROM {RECIPIENT} OR r.next_step_on IS DISTINCT FROM {next_step})"
+    )
+    none_done = {step: "false" for step in STEPS}
+    insert = (
+        f"INSERT INTO {R} (household_id, due_on, recipient_id, color, created_on, next_step_on) "
+        f"SELECT h.id, h.next_visit_due, {RECIPIENT}, h.color, %(today)s, {_next_step_sql(none_done, days=days)} "
+        f"{RECIPIENT_FROM} {policy.join} WHERE ({where_sql}) AND {_in_window_sql(max_remind, min_remind, policy)} "
+        "ON CONFLICT (household_id, due_on) DO NOTHING"
+    )
+    return update, insert
+
+
+def households_plan_missing() -> int:
+    """Give every household without a due date one (registration date + its color's interval), set-based."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {H} t SET next_visit_due = p.due FROM ("
+            f"  SELECT h.id, (h.created_at AT TIME ZONE %(tz)s)::date + {policies.interval_sql('h')} AS due "
+            f"  FROM {H} h {POLICY_JOIN} WHERE h.next_visit_due IS NULL) p "
+            "WHERE t.id = p.id RETURNING t.id",
+            {"tz": timezone.get_current_timezone_name()},
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if ids:
+        reminders_sync(HouseholdSelection(household_ids=ids))
+    return len(ids)
+
+
+def households_shift_due(selection: HouseholdSelection, *, days: dict[str, int]) -> int:
+    """Move the due dates of the selected households by ``days[color]`` (a policy's new − old interval), one UPDATE."""
+    changed = [c for c in COLORS if days.get(c)]
+    if not changed:
+        return 0
+    where, params = selection.where()
+    case = " ".join(f"WHEN '{c}' THEN {int(days[c])}" for c in changed)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {H} h SET next_visit_due = h.next_visit_due + (CASE h.color {case} ELSE 0 END), "
+            f"updated_at = now() WHERE {where} AND h.color = ANY(%(colors)s) AND h.next_visit_due IS NOT NULL",
+            {**params, "colors": changed},
+        )
+        return cursor.rowcount
 
 
 def reminders_create(*, on: datetime.date, last: datetime.date | None) -> int:
@@ -164,42 +320,19 @@ def reminders_create(*, on: datetime.date, last: datetime.date | None) -> int:
     Services adding a reminder wait for this transaction (``REMINDER_WRITE_KEY``), so every candidate is new.
     """
     min_remind, max_remind = _window_bounds()
-    where = _in_window_sql(max_remind, min_remind)
-    if last is not None:
-        where += " AND " + _band_sql(min_remind, max_remind)
-    passed = {step: _passed_sql(step) for step in STEPS}
     params = {"today": on, "last": last}
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REMINDER_WRITE_KEY])
         _src_table(cursor)
         cursor.execute(f"TRUNCATE {SRC}")  # inside an enclosing transaction (tests) it outlives one run
-        # not reminded yet for this date; a day's band is looked up household by household (index probes),
-        # a whole window is joined
-        existing = f"SELECT 1 FROM {R} r WHERE r.household_id = h.id AND r.due_on = h.next_visit_due"
-        if last is None:
-            recipient, source, new = RECIPIENT, RECIPIENT_FROM, f"NOT EXISTS ({existing})"
-        else:
-            recipient, source, new = RECIPIENT_LOOKUP, f"FROM {H} h", f"({existing}) IS NULL"
-        cursor.execute(
-            f"INSERT INTO {SRC} SELECT h.id, h.next_visit_due, {recipient}, h.color, h.grid_id, h.zone_id, h.town_id, "
-            f"{passed['grid']}, {passed['zone']}, {passed['town']}, {_next_step_sql(passed)} "
-            f"{source} {POLICY_JOIN} WHERE {where} AND {new}",
-            params,
-        )
-        cursor.execute(
-            f"INSERT INTO {R} (household_id, due_on, recipient_id, color, created_on, next_step_on, "
-            "escalated_grid_at, escalated_zone_at, escalated_town_at) "
-            "SELECT household_id, due_on, recipient_id, color, %(today)s, next_step_on, "
-            "CASE WHEN grid THEN now() END, CASE WHEN zone THEN now() END, CASE WHEN town THEN now() END "
-            f"FROM {SRC}",
-            params,
-        )
-        created = cursor.rowcount
-        return created
+        cursor.execute(candidates_statement(since_last=last is not None, min_remind=min_remind, max_remind=max_remind),
+                       params)
+        cursor.execute(REMINDERS_FROM_SRC, params)
+        return cursor.rowcount
 
 
-def reminders_sync(*, where_sql: str, params: dict, add: bool = True) -> int:
-    """Bring the reminders of some households (``where_sql`` on ``h``) up to date after a service changed them.
+def reminders_sync(selection: HouseholdSelection, *, add: bool = True) -> int:
+    """Bring the reminders of some households (``selection``) up to date after a service changed them.
 
     1. close the open reminders whose due date is no longer the household's (a visit, a re-plan);
     2. re-address the open ones to the household's current first contact, and re-date their next escalation
@@ -209,32 +342,16 @@ def reminders_sync(*, where_sql: str, params: dict, add: bool = True) -> int:
     Returns the number of reminders added (with ``add=False``, the number closed or re-dated/re-addressed).
     """
     min_remind, max_remind = _window_bounds()
+    where_sql, params = selection.where()
     params = {**params, "today": selectors.today()}
-    done = {step: f"r.escalated_{step}_at IS NOT NULL" for step in STEPS}
-    next_step = _next_step_sql(done, due="r.due_on")
+    update, insert = sync_statements(where_sql, min_remind=min_remind, max_remind=max_remind)
     with connection.cursor() as cursor:
         # before touching any reminder: a running daily job (which updates reminders too) finishes first
         cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [REMINDER_WRITE_KEY])
-        moved = "h.next_visit_due IS DISTINCT FROM r.due_on"
-        cursor.execute(
-            f"UPDATE {R} r SET closed_on = CASE WHEN {moved} THEN %(today)s END, "
-            f"next_step_on = CASE WHEN {moved} THEN NULL ELSE {next_step} END, "
-            f"recipient_id = CASE WHEN {moved} THEN r.recipient_id ELSE {RECIPIENT} END "
-            f"{RECIPIENT_FROM} {POLICY_JOIN} WHERE r.household_id = h.id AND r.closed_on IS NULL AND ({where_sql}) "
-            f"AND ({moved} OR r.recipient_id IS DISTINCT FROM {RECIPIENT} OR r.next_step_on IS DISTINCT FROM {next_step})",
-            params,
-        )
-        changed = cursor.rowcount
+        cursor.execute(update, params)
         if not add:
-            return changed
-        none_done = {step: "false" for step in STEPS}
-        cursor.execute(
-            f"INSERT INTO {R} (household_id, due_on, recipient_id, color, created_on, next_step_on) "
-            f"SELECT h.id, h.next_visit_due, {RECIPIENT}, h.color, %(today)s, {_next_step_sql(none_done)} "
-            f"{RECIPIENT_FROM} {POLICY_JOIN} WHERE ({where_sql}) AND {_in_window_sql(max_remind, min_remind)} "
-            "ON CONFLICT (household_id, due_on) DO NOTHING",
-            params,
-        )
+            return cursor.rowcount
+        cursor.execute(insert, params)
         return cursor.rowcount
 
 
@@ -247,13 +364,23 @@ def digests_send(*, on: datetime.date, last: datetime.date | None, last_finished
     """
     max_remind = _bound("remind_days_before", DEFAULT_REMIND_DAYS_BEFORE, max)
     params = {"today": on, "day": on.isoformat(), "last": last, "finished": last_finished_at}
+    with_sql, select = digests_statement(first_run=last_finished_at is None, since_last=last is not None,
+                                         max_remind=max_remind)
+    with notification_batch() as batch, connection.cursor() as cursor:
+        cursor.execute(f"{with_sql} INSERT INTO {batch.table} ({', '.join(batch.columns)}) {select}", params)
+    return len(batch.ids)
+
+
+def digests_statement(*, first_run: bool, since_last: bool, max_remind: int) -> tuple[str, str]:
+    """The digests as (``WITH …``, ``SELECT`` of notification rows: user_id, kind, title, body, link, dedupe_key).
+    Parameters: ``today``, ``day``, ``last``, ``finished``."""
     open_in_window = f"r.closed_on IS NULL AND r.due_on <= %(today)s + {int(max_remind)}"
     counts = "count(*) AS due, count(*) FILTER (WHERE r.due_on < %(today)s) AS overdue"
-    if last_finished_at is None:  # first run: everyone with an open reminder
+    if first_run:  # first run: everyone with an open reminder
         with_sql = (f"WITH mine AS (SELECT r.recipient_id AS rcpt, {counts} FROM {R} r "
                     f"WHERE {open_in_window} AND r.recipient_id IS NOT NULL GROUP BY r.recipient_id)")
     else:  # the few people concerned since the last run, each counted from the open-reminders index
-        overdue_since = "" if last is None else "AND h.next_visit_due >= %(last)s "
+        overdue_since = "AND h.next_visit_due >= %(last)s " if since_last else ""
         with_sql = (
             "WITH fresh AS ("
             f"  SELECT r.recipient_id FROM {R} r WHERE r.created_at > %(finished)s AND r.closed_on IS NULL "
@@ -269,7 +396,7 @@ def digests_send(*, on: datetime.date, last: datetime.date | None, last_finished
         "THEN '，其中 ' || mine.overdue || ' 户已逾期' ELSE '' END, "
         "'/visits/my/', 'visit-reminder:' || %(day)s FROM mine"
     )
-    return len(notify_select(with_sql=with_sql, select_sql=select, params=params))
+    return with_sql, select
 
 
 # recipients of each step, from `agg` (one row per step and node: households escalated, of which red)
@@ -300,25 +427,21 @@ def _case(values: dict[str, str]) -> str:
     return "CASE rcpt.step " + " ".join(f"WHEN '{step}' THEN {value}" for step, value in values.items()) + " END"
 
 
-def escalations_run(*, on: datetime.date) -> dict:
-    """The ladder past the member: grid worker, zone committee (red households sooner), town staff; each step once.
-
-    One statement: the reminders whose next step falls due by today (``next_step_on``, by index) are checked
-    against the household's current due date, color and policy, marked for every step they passed and re-dated
-    to their next one (or closed, if the household's due date moved without a service noticing); those steps
-    and the ones this run's new reminders were created past are notified, one message per person and step.
-    """
-    token = uuid.uuid4().hex[:12]
-    passed = {step: f"(r.escalated_{step}_at IS NULL AND {_passed_sql(step, due='r.due_on')})" for step in STEPS}
+def escalations_statement(policy: PolicySql = IN_FORCE) -> tuple[str, str]:
+    """The ladder as (``WITH …`` that marks and re-dates the reminders, ``SELECT`` of notification rows: user_id,
+    kind, title, body, link, dedupe_key). Parameters: ``today``, ``day``, ``token``; reads this run's ``SRC``."""
+    days = policy.step_days()
+    passed = {step: f"(r.escalated_{step}_at IS NULL AND {_passed_sql(step, due='r.due_on', days=days)})"
+              for step in STEPS}
     done = {step: f"(d.was_{step} OR d.{step})" for step in STEPS}
     # the days of each step as computed for this household in `dec`, carried into the UPDATE
     next_step = _next_step_sql(done, due="d.due_on", days={step: f"d.{step}_days" for step in STEPS})
     with_sql = (
         "WITH dec AS ("
         f"  SELECT r.id, r.due_on, h.grid_id, h.zone_id, h.town_id, h.color, h.next_visit_due = r.due_on AS open, "
-        + ", ".join(f"r.escalated_{s}_at IS NOT NULL AS was_{s}, {passed[s]} AS {s}, {STEP_DAYS[s]} AS {s}_days"
+        + ", ".join(f"r.escalated_{s}_at IS NOT NULL AS was_{s}, {passed[s]} AS {s}, {days[s]} AS {s}_days"
                     for s in STEPS)
-        + f"  FROM {R} r JOIN {H} h ON h.id = r.household_id {POLICY_JOIN} "
+        + f"  FROM {R} r JOIN {H} h ON h.id = r.household_id {policy.join} "
         "  WHERE r.next_step_on <= %(today)s AND r.closed_on IS NULL), "
         f"upd AS (UPDATE {R} r SET "
         + ", ".join(f"escalated_{s}_at = CASE WHEN d.open AND d.{s} THEN now() ELSE r.escalated_{s}_at END"
@@ -343,10 +466,25 @@ def escalations_run(*, on: datetime.date) -> dict:
         "'visit-escalation:' || rcpt.step || ':' || %(day)s || ':' || %(token)s "
         f"FROM ({' UNION ALL '.join(RECIPIENTS.values())}) rcpt GROUP BY rcpt.step, rcpt.user_id"
     )
+    return with_sql, select
+
+
+def escalations_run(*, on: datetime.date) -> dict:
+    """The ladder past the member: grid worker, zone committee (red households sooner), town staff; each step once.
+
+    One statement: the reminders whose next step falls due by today (``next_step_on``, by index) are checked
+    against the household's current due date, color and policy, marked for every step they passed and re-dated
+    to their next one (or closed, if the household's due date moved without a service noticing); those steps
+    and the ones this run's new reminders were created past are notified, one message per person and step.
+    """
+    token = uuid.uuid4().hex[:12]
+    with_sql, select = escalations_statement()
     with connection.cursor() as cursor:
         _src_table(cursor)  # empty unless reminders_create ran in this transaction
-    ids = notify_select(with_sql=with_sql, select_sql=select,
-                        params={"today": on, "day": on.isoformat(), "token": token})
+    with notification_batch() as batch, connection.cursor() as cursor:
+        cursor.execute(f"{with_sql} INSERT INTO {batch.table} ({', '.join(batch.columns)}) {select}",
+                       {"today": on, "day": on.isoformat(), "token": token})
+    ids = batch.ids
     counts = dict.fromkeys(STEPS, 0)
     if ids:
         with connection.cursor() as cursor:
@@ -417,9 +555,9 @@ def reminder_job_run(*, on: datetime.date | None = None, full: bool = False) -> 
                 cursor.execute("SET LOCAL synchronous_commit = off")
             last, finished_at = last_finished_run(on)
             stats["since"] = last.isoformat() if last else None
-            steps = [("planned", services.households_plan_missing)]
+            steps = [("planned", households_plan_missing)]
             if full:  # weekly drift repair: every open reminder's state and addressee, whatever wrote the households
-                steps.append(("repaired", lambda: reminders_sync(where_sql="true", params={}, add=False)))
+                steps.append(("repaired", lambda: reminders_sync(HouseholdSelection(all=True), add=False)))
             for name, step in (
                 *steps,
                 ("reminders", lambda: reminders_create(on=on, last=None if full else last)),
@@ -461,12 +599,12 @@ def reminder_sweep(*, now: datetime.datetime | None = None) -> dict:
 def coverage_snapshot_take(*, on: datetime.date | None = None) -> int:
     """Write today's coverage per village (for the trend charts), set-based; re-running replaces the day's rows."""
     on = on or selectors.today()
-    interval = " ".join(f"WHEN '{c}' THEN {_policy(f'{c}_days', d)}" for c, d in DEFAULT_INTERVALS.items())
+    interval = policies.interval_sql("h")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {C} (taken_on, village_id, zone_id, town_id, households, covered, overdue) "
             f"SELECT %(today)s, h.village_id, h.zone_id, h.town_id, count(*), "
-            f"count(*) FILTER (WHERE s.last_visited_on >= %(today)s - (CASE h.color {interval} END)), "
+            f"count(*) FILTER (WHERE s.last_visited_on >= %(today)s - {interval}), "
             f"count(*) FILTER (WHERE {selectors.OVERDUE_SQL}) "
             f"FROM {H} h LEFT JOIN {S} s ON s.household_id = h.id {POLICY_JOIN} "
             "GROUP BY h.village_id, h.zone_id, h.town_id "

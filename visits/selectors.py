@@ -19,6 +19,7 @@ from members.models import HouseholdLink, PartyMember
 from villages.models import Household, HouseholdColor, MicroGrid, Village
 from zones.models import Town, WorkZone
 
+from . import policies
 from .models import (
     COLOR_RANK, COLORS, DEFAULT_CONTENT, DEFAULT_ESCALATION, DEFAULT_INTERVALS, DEFAULT_REMIND_DAYS_BEFORE,
     CoverageSnapshot, VisitPolicy,
@@ -66,7 +67,7 @@ class PolicyValues:
 
     @classmethod
     def of(cls, policy: VisitPolicy | None, source: str) -> PolicyValues:
-        if policy is None:
+        if policy is None or source == "default":
             return cls(
                 intervals=dict(DEFAULT_INTERVALS), content={c: list(v) for c, v in DEFAULT_CONTENT.items()},
                 remind_days_before=DEFAULT_REMIND_DAYS_BEFORE, source="default", **DEFAULT_ESCALATION,
@@ -83,21 +84,10 @@ class PolicyValues:
 
 
 def policy_for(*, town_id: int, zone_id: int | None) -> PolicyValues:
-    """The policy governing a zone (or, with zone_id None, the town level)."""
-    condition = Q(town_id=town_id, zone__isnull=True)
-    if zone_id is not None:
-        condition |= Q(zone_id=zone_id)
-    zone_policy = town_policy = None
-    for policy in VisitPolicy.objects.filter(condition):
-        if policy.zone_id is None:
-            town_policy = policy
-        else:
-            zone_policy = policy
-    if zone_policy is not None:
-        return PolicyValues.of(zone_policy, "zone")
-    if town_policy is not None:
-        return PolicyValues.of(town_policy, "town")
-    return PolicyValues.of(None, "default")
+    """The policy governing a zone (or, with zone_id None, the town level): ``policies.effective``."""
+    candidates = list(VisitPolicy.objects.filter(
+        policies.candidates_q(town_ids=[town_id], zone_ids=[zone_id] if zone_id is not None else [])))
+    return PolicyValues.of(*policies.effective(candidates, town_id=town_id, zone_id=zone_id))
 
 
 def policy_for_household(household: Household) -> PolicyValues:
@@ -108,12 +98,20 @@ def policies_by_zone(zone_ids=None) -> dict[int, PolicyValues]:
     """The policy in force for each zone (all zones, or the given ones): two small queries."""
     zones = WorkZone.objects.all() if zone_ids is None else WorkZone.objects.filter(pk__in=list(zone_ids))
     zone_town = dict(zones.values_list("id", "town_id"))
-    town_ids = set(zone_town.values())
-    policies = list(VisitPolicy.objects.filter(Q(zone_id__in=list(zone_town)) | Q(town_id__in=town_ids, zone__isnull=True)))
-    by_zone = {p.zone_id: PolicyValues.of(p, "zone") for p in policies if p.zone_id is not None}
-    by_town = {p.town_id: PolicyValues.of(p, "town") for p in policies if p.zone_id is None}
-    default = PolicyValues.of(None, "default")
-    return {z: by_zone.get(z) or by_town.get(t) or default for z, t in zone_town.items()}
+    candidates = list(VisitPolicy.objects.filter(
+        policies.candidates_q(town_ids=set(zone_town.values()), zone_ids=zone_town)))
+    by_town: dict[int, list] = defaultdict(list)
+    for policy in candidates:
+        by_town[policy.town_id].append(policy)
+    cache: dict = {}  # one PolicyValues per policy row (zones sharing their town's policy share it)
+    result = {}
+    for zone_id, town_id in zone_town.items():
+        policy, source = policies.effective(by_town[town_id], town_id=town_id, zone_id=zone_id)
+        key = (policy.pk if policy is not None else None, source)
+        if key not in cache:
+            cache[key] = PolicyValues.of(policy, source)
+        result[zone_id] = cache[key]
+    return result
 
 
 def _zone_groups(policies: dict[int, PolicyValues], value) -> dict:

@@ -163,6 +163,34 @@ class VisitSerializer(ScopedModelSerializer):
         return visit_can_correct(visit=obj, user=request.user)
 
 
+def _node_id(label: str, help_text: str = ""):
+    """An id in a query parameter: a positive integer, else a 400 naming the field in Chinese."""
+    message = f"{label}应为正整数ID。"
+    return serializers.IntegerField(
+        required=False, min_value=1, label=label, help_text=help_text or f"{label}ID",
+        error_messages={"invalid": message, "min_value": message, "max_string_length": message},
+    )
+
+
+class EffectivePolicyQuerySerializer(serializers.Serializer):
+    """Whose policy in force: a household's, a zone's or a town's (the first given, in that order)."""
+
+    household = _node_id("户")
+    zone = _node_id("工作区")
+    town = _node_id("街道(镇)", "街道(镇)ID（街道级策略）")
+
+    def validate(self, attrs):
+        if not any(attrs.get(name) is not None for name in ("household", "zone", "town")):
+            raise serializers.ValidationError({"zone": "请指定工作区、户或街道(镇)。"})
+        return attrs
+
+
+class SuggestionQuerySerializer(serializers.Serializer):
+    zone = _node_id("工作区")
+    village = _node_id("村/社区")
+    grid = _node_id("微网格")
+
+
 class DueQuerySerializer(serializers.Serializer):
     within_days = serializers.IntegerField(
         required=False, default=7, min_value=0, max_value=366, label="到期天数",
@@ -171,10 +199,10 @@ class DueQuerySerializer(serializers.Serializer):
     overdue = serializers.BooleanField(required=False, default=False, label="只看逾期")
     mine = serializers.BooleanField(required=False, default=False, label="只看我负责的户")
     color = serializers.ChoiceField(choices=HouseholdColor.choices, required=False, label="颜色", error_messages=COLOR_ERRORS)
-    town = serializers.IntegerField(required=False, label="街道(镇)")
-    zone = serializers.IntegerField(required=False, label="工作区")
-    village = serializers.IntegerField(required=False, label="村/社区")
-    grid = serializers.IntegerField(required=False, label="微网格")
+    town = _node_id("街道(镇)")
+    zone = _node_id("工作区")
+    village = _node_id("村/社区")
+    grid = _node_id("微网格")
 
 
 LEVEL_CHOICES = [("grid", "微网格"), ("village", "村/社区"), ("zone", "工作区"), ("town", "街道(镇)"), ("member", "联户党员")]
@@ -274,8 +302,8 @@ class DashboardSerializer(serializers.Serializer):
 
 
 class DashboardQuerySerializer(serializers.Serializer):
-    zone = serializers.IntegerField(required=False, label="工作区")
-    town = serializers.IntegerField(required=False, label="街道(镇)")
+    zone = _node_id("工作区")
+    town = _node_id("街道(镇)")
     weeks = serializers.IntegerField(required=False, default=12, min_value=1, max_value=104, label="趋势周数",
                                      error_messages={"min_value": "趋势周数至少为1。", "max_value": "趋势周数不能超过104。"})
 

@@ -1,4 +1,5 @@
-"""Writes for four-color visits: policies, color changes, visits. The only code that moves a household's due date.
+"""Writes for four-color visits: policies, color changes, visits. The only code that moves a household's due date
+(its set-based statements are built by the planning module, ``reminders.py``, from a ``HouseholdSelection``).
 
 Due-date arithmetic (the household keeps ``next_visit_due`` so due lists are index range scans):
 - a new household is due ``interval(color)`` days after registration;
@@ -12,7 +13,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.scoping import VILLAGE_UP, ZONE_UP, user_scope
@@ -20,7 +21,7 @@ from members.models import Duty, HouseholdLink, PartyMember
 from villages.models import Household, HouseholdColor
 from zones.models import Town, WorkZone
 
-from . import selectors
+from . import reminders, selectors
 from .models import (
     COLOR_RANK, COLORS, MAX_INTERVAL_DAYS, VISIT_WRITERS, ColorChange, ColorChangeSource, HouseholdVisitState, Visit,
     VisitMethod, VisitPolicy,
@@ -28,7 +29,7 @@ from .models import (
 
 CORRECTION_DAYS = 7
 COLOR_LABELS = dict(HouseholdColor.choices)
-HOUSEHOLD_TABLE = Household._meta.db_table
+HouseholdSelection = reminders.HouseholdSelection
 
 
 def _days(n: int) -> datetime.timedelta:
@@ -50,24 +51,21 @@ def _color_label(color: str) -> str:
     return COLOR_LABELS.get(color, color)
 
 
-def _remind(where_sql: str, params: dict) -> int:
+def _remind(selection: HouseholdSelection) -> int:
     """A due date (or color, or policy) changed: close the reminders of the old date, re-date the open one's next
     escalation step, add the reminder of a new date within its window (the daily job only looks at dates that
     entered it since its last run)."""
-    from .reminders import reminders_sync
-
-    return reminders_sync(where_sql=where_sql, params=params)
+    return reminders.reminders_sync(selection)
 
 
 def _remind_household(household_id: int) -> int:
-    return _remind("h.id = %(household)s", {"household": household_id})
+    return _remind(HouseholdSelection(household_ids=(household_id,)))
 
 
-def reminders_readdress(*, household_ids: list[int] | None = None, grid_id: int | None = None) -> int:
-    """Households whose first contact changed (link, grid, grid worker): their open reminders follow."""
-    if household_ids is not None:
-        return _remind("h.id = ANY(%(households)s)", {"households": list(household_ids)})
-    return _remind("h.grid_id = %(grid)s", {"grid": grid_id})
+def reminders_readdress(selection: HouseholdSelection) -> int:
+    """Households whose first contact changed (link, grid, grid worker) or that moved to another zone or town:
+    their open reminders follow (addressee, next escalation step; a reminder due in the window is added)."""
+    return _remind(selection)
 
 
 # --- policies ------------------------------------------------------------------------------
@@ -109,25 +107,20 @@ def _validate_policy(policy: VisitPolicy) -> None:
         raise ValidationError(errors)
 
 
+def _governed(*, town_id: int, zone_id: int | None) -> HouseholdSelection:
+    """The households a policy governs: its zone's, or its town's except those of zones with their own."""
+    if zone_id is not None:
+        return HouseholdSelection(zone_id=zone_id)
+    overridden = VisitPolicy.objects.filter(town_id=town_id, zone__isnull=False).values_list("zone_id", flat=True)
+    return HouseholdSelection(town_id=town_id, except_zone_ids=tuple(overridden))
+
+
 def _replan(*, town_id: int, zone_id: int | None, before: dict, after: dict) -> int:
     """Shift the due dates of the households a policy governs by (new − old) interval of their color: one UPDATE."""
     deltas = {c: after[c] - before[c] for c in COLORS}
-    changed = [c for c in COLORS if deltas[c]]
-    if not changed:
+    if not any(deltas.values()):
         return 0
-    if zone_id is not None:
-        governed, params = "zone_id = %s", [zone_id]
-    else:
-        overridden = list(VisitPolicy.objects.filter(town_id=town_id, zone__isnull=False).values_list("zone_id", flat=True))
-        governed, params = "town_id = %s AND zone_id <> ALL(%s)", [town_id, overridden]
-    case = " ".join(f"WHEN '{c}' THEN {int(deltas[c])}" for c in changed)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {HOUSEHOLD_TABLE} SET next_visit_due = next_visit_due + (CASE color {case} ELSE 0 END), "
-            f"updated_at = now() WHERE {governed} AND color = ANY(%s) AND next_visit_due IS NOT NULL",
-            [*params, changed],
-        )
-        return cursor.rowcount
+    return reminders.households_shift_due(_governed(town_id=town_id, zone_id=zone_id), days=deltas)
 
 
 @transaction.atomic
@@ -170,10 +163,7 @@ def visit_policy_save(*, town: Town | None = None, zone: WorkZone | None = None,
 
 
 def _remind_governed(*, town_id: int, zone_id: int | None) -> int:
-    if zone_id is not None:
-        return _remind("h.zone_id = %(zone)s", {"zone": zone_id})
-    overridden = list(VisitPolicy.objects.filter(town_id=town_id, zone__isnull=False).values_list("zone_id", flat=True))
-    return _remind("h.town_id = %(town)s AND h.zone_id <> ALL(%(overridden)s)", {"town": town_id, "overridden": overridden})
+    return _remind(_governed(town_id=town_id, zone_id=zone_id))
 
 
 @transaction.atomic
@@ -202,32 +192,7 @@ def household_remind(*, household: Household) -> int:
 
 def households_plan_missing() -> int:
     """Give every household without a due date one (registration date + interval), set-based."""
-    interval = _interval_sql("h")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {HOUSEHOLD_TABLE} h SET next_visit_due = "
-            f"(h.created_at AT TIME ZONE %s)::date + {interval} WHERE h.next_visit_due IS NULL RETURNING h.id",
-            [timezone.get_current_timezone_name()],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    if ids:
-        _remind("h.id = ANY(%(ids)s)", {"ids": ids})
-    return len(ids)
-
-
-def _interval_sql(alias: str) -> str:
-    """SQL for the interval (days) of household `alias` under its policy, with correlated lookups."""
-    from .models import DEFAULT_INTERVALS
-
-    def case(p):
-        return "CASE " + f"{alias}.color " + " ".join(f"WHEN '{c}' THEN {p}.{c}_days" for c in COLORS) + " END"
-
-    table = VisitPolicy._meta.db_table
-    default = "CASE " + f"{alias}.color " + " ".join(f"WHEN '{c}' THEN {DEFAULT_INTERVALS[c]}" for c in COLORS) + " END"
-    return (
-        f"COALESCE((SELECT {case('zp')} FROM {table} zp WHERE zp.zone_id = {alias}.zone_id), "
-        f"(SELECT {case('tp')} FROM {table} tp WHERE tp.town_id = {alias}.town_id AND tp.zone_id IS NULL), {default})"
-    )
+    return reminders.households_plan_missing()
 
 
 # --- color classification -------------------------------------------------------------------

@@ -65,17 +65,44 @@ def test_notify_rejects_bad_input_and_writes_nothing(kwargs, field):
     assert Notification.objects.count() == 0
 
 
-def test_notify_select_inserts_set_based_and_skips_existing(django_capture_on_commit_callbacks):
+def _digest_batch(user_ids) -> list[int]:
+    """A set-based job's batch: it fills the staging table from its own tables."""
+    from django.db import connection
+
+    with services.notification_batch() as batch, connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {batch.table} ({', '.join(batch.columns)}) "
+            "SELECT id, 'digest', '汇总', '正文' || id, '', 'digest:1' FROM accounts_user WHERE id = ANY(%s)",
+            [user_ids],
+        )
+    return batch.ids
+
+
+def test_notification_batch_inserts_set_based_and_skips_existing(django_capture_on_commit_callbacks):
     users = [UserFactory() for _ in range(3)]
     services.notify(user=users[0], title="已存在", body="", dedupe_key="digest:1")
-    sql = "SELECT id, 'digest', '汇总', '正文' || id, '', 'digest:1' FROM accounts_user WHERE id = ANY(%s)"
     with django_capture_on_commit_callbacks(execute=True):
-        created = services.notify_select(select_sql=sql, params=[[u.pk for u in users]])
-        again = services.notify_select(select_sql=sql, params=[[u.pk for u in users]])
+        created = _digest_batch([u.pk for u in users])
+        again = _digest_batch([u.pk for u in users])
     assert len(created) == 2 and again == []
     assert Notification.objects.filter(dedupe_key="digest:1").count() == 3
     assert Notification.objects.get(user=users[0]).title == "已存在"
     assert Notification.objects.filter(pk__in=created, status=DeliveryStatus.SENT).count() == 2
+
+
+def test_bulk_notify_takes_typed_rows_and_skips_existing(django_capture_on_commit_callbacks):
+    users = [UserFactory() for _ in range(3)]
+    services.notify(user=users[0], title="已存在", body="", dedupe_key="digest:1")
+    rows = [services.NotificationRow(user_id=u.pk, kind="digest", title="汇总", body=f"正文{u.pk}", dedupe_key="digest:1")
+            for u in users]
+    with django_capture_on_commit_callbacks(execute=True):
+        created = services.bulk_notify(rows=rows)
+        again = services.bulk_notify(rows=rows)
+    assert len(created) == 2 and again == []
+    assert Notification.objects.get(user=users[1]).body == f"正文{users[1].pk}"
+    with pytest.raises(ValidationError) as exc:
+        services.bulk_notify(rows=[services.NotificationRow(user_id=users[0].pk, title=" ", body="", dedupe_key="k")])
+    assert "title" in exc.value.message_dict
 
 
 def test_failing_channel_leaves_row_for_the_sweeper(settings, django_capture_on_commit_callbacks):

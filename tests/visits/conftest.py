@@ -15,6 +15,7 @@ import pytest
 
 from accounts.models import Role
 from tests import factories as f
+from villages.services import grid_update
 
 
 @dataclasses.dataclass
@@ -92,8 +93,7 @@ def world(request, db) -> World:
     grid = f.MicroGridFactory(natural_village=nv, name="网格一", worker_name="王网格")
     grid2 = f.MicroGridFactory(natural_village=nv, name="网格二")
     worker_user = f.make_user(Role.GRID_MEMBER, grid, username="worker", display_name="王网格")
-    grid.worker_user = worker_user
-    grid.save()
+    grid = grid_update(grid=grid, worker_user=worker_user)
     branch = f.PartyBranchFactory(village=village, name="闫满村党支部")
     member = f.PartyMemberFactory(branch=branch, name="张党员")
     member_user = f.make_user(Role.GRID_MEMBER, None, member=member, username="zhang", display_name="张党员")

@@ -213,9 +213,9 @@ def test_open_reminders_follow_the_household_to_its_new_first_contact(world, clo
     member_services.household_link_delete(link=HouseholdLink.objects.get(household=world.red))
     assert Reminder.objects.get(household=world.red).recipient == world.worker_user  # unlinked: its grid worker
     new_worker = f.make_user(Role.GRID_MEMBER, world.grid, username="worker2")
-    grid = MicroGrid.objects.get(pk=world.grid.pk)
-    grid.worker_user = new_worker
-    grid.save()
+    from villages.services import grid_update
+
+    grid_update(grid=MicroGrid.objects.get(pk=world.grid.pk), worker_user=new_worker)
     assert Reminder.objects.get(household=world.red).recipient == new_worker
     f.HouseholdLinkFactory(member=world.member, household=world.red)
     member_services.member_leave(member=world.member, left_on=clock.today, apply=True, candidates=[other_member])
@@ -234,3 +234,13 @@ def test_the_weekly_full_run_repairs_reminders_whatever_wrote_the_households(wor
     stats = reminders.reminder_job_run(on=clock.today, full=True)
     assert stats["repaired"] == 1
     assert Reminder.objects.get(household=world.red).closed_on == clock.today
+
+
+def test_a_village_moved_to_another_zone_follows_that_zones_ladder(world, clock):
+    from organization import services as organization_services
+
+    services.visit_policy_save(zone=world.other_zone, escalate_grid_days=1, escalate_zone_red_days=1)
+    due = Reminder.objects.get(household=world.red).due_on
+    assert Reminder.objects.get(household=world.red).next_step_on == due + D(days=4)  # the town's: 3 days past due
+    organization_services.village_move(village=world.village, to_zone=world.other_zone, apply=True)
+    assert Reminder.objects.get(household=world.red).next_step_on == due + D(days=2)  # 胡山's: 1 day past due

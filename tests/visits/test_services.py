@@ -302,3 +302,35 @@ def test_coverage_counts_households_visited_within_their_interval(world, clock):
     # red (visited 8 days ago) is overdue; orange (visited 14 days ago) is due today
     assert (by_grid[world.grid.pk]["overdue"], by_grid[world.grid.pk]["due"]) == (1, 1)
     assert (by_grid[world.grid2.pk]["households"], by_grid[world.grid2.pk]["overdue"]) == (1, 0)
+
+
+def test_the_policy_in_force_is_one_rule_in_python_and_in_sql(world, clock):
+    """Zone override, else town policy, else defaults: the selectors and the job's SQL agree for every zone."""
+    from visits import reminders
+
+    services.visit_policy_save(town=world.town, red_days=5)
+    services.visit_policy_save(zone=world.zone, red_days=3)
+    by_zone = selectors.policies_by_zone()
+    for zone, source, red in ((world.zone, "zone", 3), (world.other_zone, "town", 5), (world.other_town_household.zone, "default", 7)):
+        one = selectors.policy_for(town_id=zone.town_id, zone_id=zone.pk)
+        assert (one.source, one.intervals["red"]) == (source, red)
+        assert by_zone[zone.pk] == one
+    assert selectors.policy_for(town_id=world.town.pk, zone_id=None).source == "town"
+    # the job plans a household without a due date under the same rule
+    red_elsewhere = f.HouseholdFactory(grid=world.other_zone_household.grid, color="red")
+    Household.objects.filter(pk__in=[world.red.pk, red_elsewhere.pk]).update(next_visit_due=None)
+    assert reminders.households_plan_missing() == 2
+    assert refreshed(world.red).next_visit_due == clock.today + datetime.timedelta(days=3)
+    assert refreshed(red_elsewhere).next_visit_due == clock.today + datetime.timedelta(days=5)
+
+
+def test_a_household_selection_names_households_never_sql():
+    from visits.reminders import HouseholdSelection
+
+    assert HouseholdSelection(household_ids=[3, 4]).where() == ("h.id = ANY(%(sel_households)s)", {"sel_households": [3, 4]})
+    assert HouseholdSelection(town_id=1, except_zone_ids=[7]).where() == (
+        "h.town_id = %(sel_town_id)s AND h.zone_id <> ALL(%(sel_except_zones)s)",
+        {"sel_town_id": 1, "sel_except_zones": [7]})
+    assert HouseholdSelection(all=True).where() == ("true", {})
+    with pytest.raises(ValueError):
+        HouseholdSelection()

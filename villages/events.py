@@ -1,0 +1,29 @@
+"""Domain events villages emits (``core/events.py``): higher apps (visits) subscribe in their ``ready()``."""
+from core.events import Event
+
+household_registering = Event(
+    "villages.household_registering",
+    "A new household is about to be inserted (payload ``household``, unsaved, placed in its grid): subscribers "
+    "may fill the planning columns they keep (visits: its first due date), so the row is written once.",
+)
+household_created = Event(
+    "villages.household_created", "A household was registered (payload ``household``, saved).",
+)
+household_color_edited = Event(
+    "villages.household_color_edited",
+    "A plain household edit changed its color (payload ``household`` as saved, ``from_color``, ``due``: its due "
+    "date before the edit); a reclassification with a reason is visits' own ``color_change``.",
+)
+household_grid_changed = Event(
+    "villages.household_grid_changed",
+    "Households were placed in another grid (payload ``household_ids``): their first contact may have changed.",
+)
+households_moved = Event(
+    "villages.households_moved",
+    "A node moved with its households (payload: one of ``grid_id``, ``natural_village_id``, ``village_id``, "
+    "``zone_id`` naming the moved households): their zone or town, hence the policy governing them, may differ.",
+)
+grid_worker_changed = Event(
+    "villages.grid_worker_changed",
+    "A grid's worker account changed (payload ``grid_id``): the first contact of its unlinked households.",
+)
