@@ -241,7 +241,7 @@ def write(r: dict, **facts) -> None:
         f"| {bf['timings']['digests']:.2f} | {b['stats']['digests']:,} |",
         "",
         "日常一次各步（秒）：" + "、".join(f"{k} {v:.2f}" for k, v in s["stats"]["seconds"].items())
-        + f"；原生 SQL：" + "、".join(f"{k} {v:.2f}" for k, v in sf["timings"].items()) + "。"
+        + "；原生 SQL：" + "、".join(f"{k} {v:.2f}" for k, v in sf["timings"].items()) + "。"
         f"积压各次运行后共有提醒 {facts['reminders_total']:,} 条，(户, 到期日) 重复 {facts['duplicates']} 组。",
         "",
         "做法：整次任务一个事务（中途被杀什么也不留下，清扫任务重跑）；会话级咨询锁串行化并发的两次运行。"

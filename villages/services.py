@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core import records
+from core.moves import node_move
 
 from . import events
 from .models import CircumstanceTag, Household, MicroGrid, NaturalVillage
@@ -90,59 +91,34 @@ def grid_update(*, grid: MicroGrid, **changes) -> MicroGrid:
 
 def grid_move(*, grid: MicroGrid, to_natural_village: NaturalVillage, apply: bool) -> dict:
     """Move a grid (and its households) to another natural village, possibly of another village."""
-    if to_natural_village.pk == grid.natural_village_id:
-        raise ValidationError({"natural_village": "目标自然村与当前自然村相同。"})
-    if MicroGrid.objects.filter(natural_village=to_natural_village, name=grid.name).exclude(pk=grid.pk).exists():
-        raise ValidationError({"natural_village": f"目标自然村已有同名网格“{grid.name}”。"})
     target_village = to_natural_village.village
-    preview = {
-        "grid": grid.name,
-        "from_natural_village": grid.natural_village.name,
-        "to_natural_village": to_natural_village.name,
-        "from_village": grid.village.name,
-        "to_village": target_village.name,
-        "households": Household.objects.filter(grid=grid).count(),
-        "applied": False,
-    }
-    if not apply:
-        return preview
-    with transaction.atomic():
-        MicroGrid.objects.select_for_update().filter(pk=grid.pk).update(
-            natural_village=to_natural_village, village=target_village
-        )
+
+    def carry():
         Household.objects.filter(grid=grid).update(
             natural_village=to_natural_village, village=target_village,
             zone_id=target_village.zone_id, town_id=target_village.zone.town_id,
         )
         events.households_moved.emit(grid_id=grid.pk)
-    grid.refresh_from_db()
-    preview["applied"] = True
-    return preview
+
+    return node_move(
+        grid, key="grid", parent="natural_village", to=to_natural_village, labels=("自然村", "网格"),
+        counts={"households": Household.objects.filter(grid=grid)}, carry=carry, apply=apply,
+        also={"village": target_village},
+        preview={"from_village": grid.village.name, "to_village": target_village.name},
+    )
 
 
 def natural_village_move(*, natural_village: NaturalVillage, to_village, apply: bool) -> dict:
     """Move a natural village (with its grids and their households) to another administrative village."""
-    if to_village.pk == natural_village.village_id:
-        raise ValidationError({"village": "目标村/社区与当前村/社区相同。"})
-    if NaturalVillage.objects.filter(village=to_village, name=natural_village.name).exclude(pk=natural_village.pk).exists():
-        raise ValidationError({"village": f"目标村/社区已有同名自然村“{natural_village.name}”。"})
-    preview = {
-        "natural_village": natural_village.name,
-        "from_village": natural_village.village.name,
-        "to_village": to_village.name,
-        "grids": MicroGrid.objects.filter(natural_village=natural_village).count(),
-        "households": Household.objects.filter(natural_village=natural_village).count(),
-        "applied": False,
-    }
-    if not apply:
-        return preview
-    with transaction.atomic():
-        NaturalVillage.objects.select_for_update().filter(pk=natural_village.pk).update(village=to_village)
+    def carry():
         MicroGrid.objects.filter(natural_village=natural_village).update(village=to_village)
         Household.objects.filter(natural_village=natural_village).update(
             village=to_village, zone_id=to_village.zone_id, town_id=to_village.zone.town_id,
         )
         events.households_moved.emit(natural_village_id=natural_village.pk)
-    natural_village.refresh_from_db()
-    preview["applied"] = True
-    return preview
+
+    return node_move(natural_village, key="natural_village", parent="village", to=to_village,
+                     labels=("村/社区", "自然村"), counts={
+                         "grids": MicroGrid.objects.filter(natural_village=natural_village),
+                         "households": Household.objects.filter(natural_village=natural_village),
+                     }, carry=carry, apply=apply)

@@ -438,7 +438,7 @@ def escalations_statement(policy: PolicySql = IN_FORCE) -> tuple[str, str]:
     next_step = _next_step_sql(done, due="d.due_on", days={step: f"d.{step}_days" for step in STEPS})
     with_sql = (
         "WITH dec AS ("
-        f"  SELECT r.id, r.due_on, h.grid_id, h.zone_id, h.town_id, h.color, h.next_visit_due = r.due_on AS open, "
+        "  SELECT r.id, r.due_on, h.grid_id, h.zone_id, h.town_id, h.color, h.next_visit_due = r.due_on AS open, "
         + ", ".join(f"r.escalated_{s}_at IS NOT NULL AS was_{s}, {passed[s]} AS {s}, {days[s]} AS {s}_days"
                     for s in STEPS)
         + f"  FROM {R} r JOIN {H} h ON h.id = r.household_id {policy.join} "

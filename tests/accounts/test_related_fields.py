@@ -30,7 +30,7 @@ def _world(town):
     posting = f.SunkCadrePostingFactory(zone=zone, office=f.ZoneOfficeFactory(zone=zone))
     f.PartyInstructorFactory(village=village, cadre=posting)
     committee = f.CommitteeMemberFactory(zone=zone, user=f.make_user(Role.ZONE_COMMITTEE, zone))
-    cadre = f.VillageCadreFactory(village=village, user=f.make_user(Role.VILLAGE_CADRE, village))
+    f.VillageCadreFactory(village=village, user=f.make_user(Role.VILLAGE_CADRE, village))
     f.make_user(Role.GRID_MEMBER, grid, member=member)
     room = mediation_services.room_save(zone=zone, place="党群服务中心")
     mediation_services.rota.officer_save(room=room, name=committee.name, kind=OfficerKind.SECRETARY,

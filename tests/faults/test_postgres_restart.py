@@ -1,6 +1,5 @@
 """PostgreSQL restarted under load (a private cluster, the real web server): requests during the outage fail
 cleanly (503, a Chinese message, no stack trace), succeed again once it is back, and nothing is half-written."""
-import datetime
 import json
 import threading
 import time
