@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from rest_framework import serializers
 
 
 def node_move(
@@ -61,3 +62,17 @@ def node_move(
         carry()
     node.refresh_from_db()
     return {**answer, "applied": True}
+
+
+def move_answer_serializer(name: str, *, doc: str, node: tuple[str, str], parent: tuple[str, str],
+                           counts: Mapping[str, str], ancestors: Mapping[str, str] | None = None):
+    """The serializer of a move's answer (preview and applied move share it), declared as its fields:
+    ``node`` and ``parent`` as (key, label), ``counts`` as key → label, ``ancestors`` further from/to pairs."""
+    pairs = {parent[0]: parent[1], **(ancestors or {})}
+    fields = {node[0]: serializers.CharField(label=node[1])}
+    for key, label in pairs.items():
+        fields[f"from_{key}"] = serializers.CharField(label=f"原{label}")
+        fields[f"to_{key}"] = serializers.CharField(label=f"目标{label}")
+    fields.update({key: serializers.IntegerField(label=label) for key, label in counts.items()})
+    fields["applied"] = serializers.BooleanField(label="已执行")
+    return type(name, (serializers.Serializer,), {"__doc__": doc, "__module__": __name__, **fields})

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from accounts.api_base import ScopedModelSerializer
+from core.moves import move_answer_serializer
 
 from .models import CircumstanceTag, Household, HouseholdColor, MicroGrid, NaturalVillage, Village, VillageCadre
 
@@ -84,24 +85,14 @@ class HouseholdSerializer(ScopedModelSerializer):
         read_only_fields = ["natural_village", "village", "zone", "town", "phone_masked", "next_visit_due", "created_at", "updated_at"]
 
 
-class NaturalVillageMoveSerializer(serializers.Serializer):
-    """自然村迁移的预览（apply=true 时为执行结果）。"""
+NaturalVillageMoveSerializer = move_answer_serializer(
+    "NaturalVillageMoveSerializer", doc="自然村迁移的预览（apply=true 时为执行结果）。",
+    node=("natural_village", "自然村"), parent=("village", "村/社区"),
+    counts={"grids": "涉及网格数", "households": "涉及户数"},
+)
 
-    natural_village = serializers.CharField(label="自然村")
-    from_village = serializers.CharField(label="原村/社区")
-    to_village = serializers.CharField(label="目标村/社区")
-    grids = serializers.IntegerField(label="涉及网格数")
-    households = serializers.IntegerField(label="涉及户数")
-    applied = serializers.BooleanField(label="已执行")
-
-
-class GridMoveSerializer(serializers.Serializer):
-    """微网格迁移的预览（apply=true 时为执行结果）。"""
-
-    grid = serializers.CharField(label="微网格")
-    from_natural_village = serializers.CharField(label="原自然村")
-    to_natural_village = serializers.CharField(label="目标自然村")
-    from_village = serializers.CharField(label="原村/社区")
-    to_village = serializers.CharField(label="目标村/社区")
-    households = serializers.IntegerField(label="涉及户数")
-    applied = serializers.BooleanField(label="已执行")
+GridMoveSerializer = move_answer_serializer(
+    "GridMoveSerializer", doc="微网格迁移的预览（apply=true 时为执行结果）。",
+    node=("grid", "微网格"), parent=("natural_village", "自然村"), ancestors={"village": "村/社区"},
+    counts={"households": "涉及户数"},
+)
