@@ -202,7 +202,28 @@ class MicroGridFactory(DjangoModelFactory):
     worker_name = zh("name")
 
 
-class HouseholdFactory(DjangoModelFactory):
+class SetterFactory(DjangoModelFactory):
+    """A factory whose model takes some values through setters (encrypted, hashed or placed), not as fields:
+    ``_instance`` builds the unsaved row; ``_save`` writes it (a plain save unless the subclass says)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        return cls._instance(model_class, kwargs)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return cls._save(cls._instance(model_class, kwargs))
+
+    @staticmethod
+    def _save(instance):
+        instance.save()
+        return instance
+
+
+class HouseholdFactory(SetterFactory):
     """A household placed in a grid (denormalised columns via ``place_in``), phone stored protected."""
 
     class Meta:
@@ -217,16 +238,12 @@ class HouseholdFactory(DjangoModelFactory):
     color = HouseholdColor.GREEN
     next_visit_due = None
 
-    @classmethod
-    def _build(cls, model_class, *args, **kwargs):
-        return cls._instance(model_class, kwargs)
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
+    @staticmethod
+    def _save(instance):
         from villages.services import household_insert
 
         # through the service's insert, so the apps that plan households hear of it (visits: its first due date)
-        return household_insert(household=cls._instance(model_class, kwargs))
+        return household_insert(household=instance)
 
     @staticmethod
     def _instance(model_class, kwargs):
@@ -255,7 +272,7 @@ class PartyBranchFactory(DjangoModelFactory):
     kind = factory.LazyAttribute(lambda o: BranchKind.VILLAGE if o.village else BranchKind.ENTERPRISE)
 
 
-class PartyMemberFactory(DjangoModelFactory):
+class PartyMemberFactory(SetterFactory):
     """A member; ``id_number`` and ``phone`` go through the encrypting setters."""
 
     class Meta:
@@ -274,16 +291,6 @@ class PartyMemberFactory(DjangoModelFactory):
     duties = factory.LazyFunction(list)
     left_on = None
     user = None
-
-    @classmethod
-    def _build(cls, model_class, *args, **kwargs):
-        return cls._instance(model_class, kwargs)
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        member = cls._instance(model_class, kwargs)
-        member.save()
-        return member
 
     @staticmethod
     def _instance(model_class, kwargs):
