@@ -168,16 +168,22 @@ def test_concurrent_links_to_a_member_at_19_make_exactly_one():
 
 # --- a member leaves --------------------------------------------------------------------
 
+def _members_keeping(*loads: int) -> list:
+    """Members of one branch keeping ``loads`` households each, on one grid of the branch's village."""
+    branch = f.PartyBranchFactory()
+    grid = f.MicroGridFactory(natural_village__village=branch.village)
+    members = f.PartyMemberFactory.create_batch(len(loads), branch=branch)
+    for member, n in zip(members, loads):
+        for household in f.HouseholdFactory.create_batch(n, grid=grid):
+            f.HouseholdLinkFactory(member=member, household=household)
+    return members
+
+
 @pytest.fixture
 def branch_with_loads():
     """A branch where `leaver` keeps 5 households, `light` 2 and `heavy` 4."""
-    branch = f.PartyBranchFactory()
-    grid = f.MicroGridFactory(natural_village__village=branch.village)
-    leaver, light, heavy = f.PartyMemberFactory.create_batch(3, branch=branch)
-    for member, n in ((leaver, 5), (light, 2), (heavy, 4)):
-        for household in f.HouseholdFactory.create_batch(n, grid=grid):
-            f.HouseholdLinkFactory(member=member, household=household)
-    f.PartyMemberFactory(branch=branch, left_on=datetime.date(2020, 1, 1))  # gone: never a candidate
+    leaver, light, heavy = _members_keeping(5, 2, 4)
+    f.PartyMemberFactory(branch=leaver.branch, left_on=datetime.date(2020, 1, 1))  # gone: never a candidate
     return leaver, light, heavy
 
 
@@ -224,12 +230,7 @@ def test_member_leave_twice_is_refused(branch_with_loads):
 
 
 def test_member_leave_refuses_when_capacity_is_short_and_changes_nothing():
-    branch = f.PartyBranchFactory()
-    grid = f.MicroGridFactory(natural_village__village=branch.village)
-    leaver, a, b = f.PartyMemberFactory.create_batch(3, branch=branch)
-    for member, n in ((leaver, 3), (a, 20), (b, 19)):
-        for household in f.HouseholdFactory.create_batch(n, grid=grid):
-            f.HouseholdLinkFactory(member=member, household=household)
+    leaver, a, b = _members_keeping(3, 20, 19)
     before = _loads()
     for apply in (False, True):
         with pytest.raises(ValidationError) as exc:
