@@ -79,14 +79,19 @@ def worker(broker: Broker, log: Path, *, extra_env: dict | None = None, name: st
     try:
         yield process
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        stop(process, timeout=30)
         out.close()
+
+
+def stop(process, *, timeout: float) -> None:
+    """Ask a child process to end (SIGTERM), then kill it if it has not within ``timeout`` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 def kill(process) -> None:

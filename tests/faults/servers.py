@@ -19,7 +19,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-from tests.workers import wait_for
+from tests.workers import stop, wait_for
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -142,12 +142,7 @@ def web_server(env: dict, log: Path):
                    what="gunicorn 启动")
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process, timeout=20)
         out.close()
 
 
