@@ -234,13 +234,14 @@ class PersonMaker:
 
 
 class Seeder:
-    def __init__(self, scale: Scale, seed: int, write):
+    def __init__(self, scale: Scale, seed: int, write, activity: bool = True):
         from members import models as member_models
         from villages import models as village_models
         from zones import models as zone_models
 
         self.z, self.v, self.m = zone_models, village_models, member_models
         self.scale = scale
+        self.seed = seed
         self.rng = random.Random(seed)
         self.write = write
         self.now = timezone.now()
@@ -248,6 +249,12 @@ class Seeder:
         self.people = PersonMaker(self.rng, self.today)
         self.counts: dict[str, int] = {}
         self.timings: list[tuple[str, float]] = []
+        self.activity = None
+        if activity:
+            from demo.activity import YearOfActivity
+
+            self.activity = YearOfActivity(seed=seed, write=write, phase=self.phase, writer=self.writer,
+                                           reserve_ids=reserve_ids, now=self.now, today=self.today)
 
     @contextmanager
     def phase(self, label: str):
@@ -668,7 +675,7 @@ class Seeder:
     # -- run --
     def run(self) -> None:
         uris = [f"{model._meta.label}:{trigger.name}" for model, trigger in pgtrigger.registry.registered()
-                if model._meta.app_label in ("zones", "villages", "members")]
+                if model._meta.app_label in SEEDED_APPS]
         with transaction.atomic(), pgtrigger.ignore(*uris):
             with self.phase("层级（街镇→工作区→村→自然村）"):
                 self.build_tree()
@@ -682,16 +689,22 @@ class Seeder:
                 self.write_people_in_office()
             with self.phase("网格、户、党员联户"):
                 self.write_grids_households_links()
+            if self.activity is not None:
+                self.activity.run()
+                self.counts.update(self.activity.counts)
             with self.phase("外键检查与提交"):
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+SEEDED_APPS = ("zones", "villages", "members", "visits", "mediation", "notifications")
 
 
 def seeded_tables() -> list[str]:
     """Our tables and their audit (event) tables, for --reset."""
     from django.apps import apps
 
-    ours = [m for m in apps.get_models() if m._meta.app_label in ("zones", "villages", "members")]
+    ours = [m for m in apps.get_models() if m._meta.app_label in SEEDED_APPS]
     return sorted({m._meta.db_table for m in ours})
 
 
@@ -704,8 +717,10 @@ class Command(BaseCommand):
         parser.add_argument("--reset", action="store_true", help="先清空全部层级、党员与联户数据（TRUNCATE … CASCADE）再生成")
         parser.add_argument("--users-only", action="store_true", help="只（重新）创建演示账号，不动数据")
         parser.add_argument("--seed", type=int, default=2023, help="随机种子（相同种子生成相同数据）")
+        parser.add_argument("--no-activity", action="store_true",
+                            help="只生成层级、党员与联户，不生成一年的走访、四色变更、提醒、调解室与纠纷案件（更快）")
 
-    def handle(self, *args, scale, reset, users_only, seed, **options):
+    def handle(self, *args, scale, reset, users_only, seed, no_activity=False, **options):
         from members.models import PartyMember
         from villages.models import Household
         from zones.models import Town
@@ -735,7 +750,7 @@ class Command(BaseCommand):
             )
         spec = SCALES[scale]
         write(f"生成演示数据：{spec.description}（随机种子 {seed}）。审计记录从生成完成后开始。")
-        seeder = Seeder(spec, seed, write)
+        seeder = Seeder(spec, seed, write, activity=not no_activity)
         seeder.run()
         # VACUUM sets the visibility map, so counts per zone/town are index-only scans from the start;
         # inside a transaction (e.g. a test) only ANALYZE is possible.
@@ -746,6 +761,9 @@ class Command(BaseCommand):
                     cursor.execute(f'{command} "{table}"')
         with seeder.phase("演示账号"):
             logins = demo.demo_users_create()
+        if seeder.activity is not None:  # after the accounts: the job's messages go to them
+            seeder.activity.reminders_run()
+            seeder.counts.update(seeder.activity.counts)
         total = time.perf_counter() - started
         c = seeder.counts
         write(
@@ -753,6 +771,14 @@ class Command(BaseCommand):
             f"{c['grids']}个网格、{c['households']:,}户、{c['branches']}个党组织、{c['members']:,}名党员、"
             f"{c['household_links']:,}条联户、{c['sunk_cadres']}名下沉干部、{c['instructors']}名党建指导员。"
         )
+        if seeder.activity is not None:
+            states = "、".join(f"{k} {v}" for k, v in sorted(seeder.activity.cases_by_state.items()))
+            write(
+                f"一年活动：{c['visits']:,}条走访、{c['color_changes']:,}条四色变更、{c['coverage_snapshots']:,}条覆盖率快照、"
+                f"{c['reminders']:,}条提醒、{c['notifications']:,}条消息、{c['rooms']}个调解室（{c['duty_officers']}名轮值人员、"
+                f"{c['duty_shifts']:,}个班次）、{c['cases']:,}件纠纷案件（{states}）、{c['agreements']:,}份调解协议、"
+                f"{c['follow_ups']:,}次回访。"
+            )
         write(self.style.SUCCESS(f"总耗时 {total:.1f} 秒。"))
         self.print_logins(logins)
         self.counts, self.timings, self.total_seconds = c, seeder.timings, total
