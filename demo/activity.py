@@ -254,7 +254,8 @@ class YearOfActivity:
         self.counts["color_changes"] = w.count
 
     def write_coverage_snapshots(self) -> None:
-        """One snapshot a week for the year (the trend charts), from the planned visit schedule: at day d the latest
+        """Snapshots for the trend charts: weekly for the last 12 weeks (the dashboard's default), every 4 weeks
+        before that back to a year (fewer rows to compute at seed time), from the planned visit schedule: at day d the latest
         visit is last_on − k·step for the smallest k that puts it on or before d."""
         latest = ("CASE WHEN p.last_on IS NULL THEN NULL WHEN d.day >= p.last_on THEN p.last_on "
                   "WHEN ceil((p.last_on - d.day)::numeric / p.step) <= p.n - 1 "
@@ -266,7 +267,7 @@ class YearOfActivity:
                 "  count(*) FILTER (WHERE latest >= day - interval_days), "
                 "  count(*) FILTER (WHERE COALESCE(latest, created_on) + interval_days < day) "
                 f"FROM (SELECT d.day, p.village_id, p.zone_id, p.town_id, p.interval_days, p.created_on, {latest} AS latest "
-                f"      FROM {PLAN} p CROSS JOIN (SELECT (%(today)s::date - 7 * w) AS day FROM generate_series(1, 52) w) d "
+                f"      FROM {PLAN} p CROSS JOIN (SELECT (%(today)s::date - 7 * w) AS day FROM generate_series(1, 52) w WHERE w <= 12 OR mod(w, 4) = 0) d "
                 "      WHERE p.created_on IS NULL OR p.created_on <= d.day) s "
                 "GROUP BY day, village_id, zone_id, town_id",
                 {"today": self.today},
