@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from . import services
 from .api_base import ScopedViewSet
+from .api_users import UserViewSet
 from .auth import TokenAuthentication
 from .filters import SecurityEventFilter
 from .lockout import LockedOut, LockoutBasicAuthentication, lockout_message
@@ -210,7 +211,7 @@ class SecurityEventViewSet(ScopedViewSet):
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-ROUTES = [("security-events", SecurityEventViewSet)]
+ROUTES = [("security-events", SecurityEventViewSet), ("users", UserViewSet)]
 URLS = [
     path("me/", MeView.as_view(), name="me"),
     path("auth/token/", LoginView.as_view(), name="knox-login"),
