@@ -32,7 +32,7 @@ GRANTABLE = {
 }
 NODE_FIELDS = ("town", "zone", "village", "grid")  # RoleAssignment's node relations, top down
 ROLE_NODE_FIELD = {  # the node each role hangs on (API consumers: any one, or none = the whole district)
-    DISTRICT_ADMIN: None, TOWN_STAFF: "town", ZONE_COMMITTEE: "zone", VILLAGE_CADRE: "village", GRID_MEMBER: "grid",
+    TOWN_STAFF: "town", ZONE_COMMITTEE: "zone", VILLAGE_CADRE: "village", GRID_MEMBER: "grid",
 }
 
 
@@ -106,5 +106,25 @@ def grant_check(by, user, role: str, node, *, new_user: bool = False) -> None:
         raise ValidationError({"role": ["无效的角色。"]})
     if not any(role in GRANTABLE[g.role] for g in _manager_grants(by)):
         raise PermissionDenied("您无权授予该角色：只能授予低于本人层级的角色。")
+    wanted = ROLE_NODE_FIELD.get(role, "")
+    field = _field_of(node) or wanted or "town"
+    if wanted and _field_of(node) != wanted:
+        label = _label(wanted)
+        raise ValidationError({wanted: [f"授予该角色须选择{label}。"]})
     if not may_grant(by, role, node):
-        raise ValidationError({"node": ["所选节点不在您的管辖范围内，不能在此授予该角色。"]})
+        raise ValidationError({field: ["所选节点不在您的管辖范围内，不能在此授予该角色。"]})
+
+
+def _field_of(node) -> str | None:
+    from .models import RoleAssignment
+
+    for name in NODE_FIELDS:
+        if node is not None and isinstance(node, RoleAssignment._meta.get_field(name).related_model):
+            return name
+    return None
+
+
+def _label(name: str) -> str:
+    from .models import RoleAssignment
+
+    return str(RoleAssignment._meta.get_field(name).verbose_name)
