@@ -3,7 +3,7 @@ their part of the tree. Who may do what is ``accounts.users``; every write is a 
 ``accounts.services`` and every grant, removal, disabling and reset is a row of the security log."""
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import filters, serializers
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from . import services
 from .api_base import ScopedRelatedField, ScopedViewSet
+from .filters import UserFilter
 from .models import Role, RoleAssignment, User
 from .scoping import user_scope
 from .serializers import SecurityEventSerializer
@@ -151,8 +152,7 @@ class UserViewSet(ScopedViewSet):
     serializer_class = UserSerializer
     permission_classes = [UserManagerAccess]
     http_method_names = ["get", "post", "patch", "head", "options"]
-    filter_backends = [filters.SearchFilter, filters.OrderingFilter]
-    search_fields = ["username", "display_name"]
+    filterset_class = UserFilter
     ordering_fields = ["username", "date_joined", "last_login"]
 
     def get_serializer_class(self):

@@ -157,7 +157,7 @@ def test_the_list_is_the_managers_part_of_the_tree(tree):
     assert "mine" in names and "far" not in names and tree["district"].username not in names
     row = next(r for r in rows if r["username"] == "mine")
     assert row["manageable"] and row["assignments"][0]["role_display"] == "村两委干部"
-    assert _api(tree["town_staff"]).get("/api/users/", {"search": "min"}).data["count"] == 1
+    assert _api(tree["town_staff"]).get("/api/users/", {"q": "min"}).data["count"] == 1
     assert _api(tree["district"]).get(f"/api/users/{mine.pk}/").status_code == 200
 
 
@@ -210,3 +210,41 @@ def test_api_refusals_are_400_or_403_in_chinese(tree):
     for role, node in ((Role.VILLAGE_CADRE, tree["village"]), (Role.GRID_MEMBER, None)):
         response = _api(f.make_user(role, node)).get("/api/users/")
         assert response.status_code == 403 and "只有" in response.data["detail"]
+
+
+# --- pages ---------------------------------------------------------------------------------------------------
+
+
+def test_the_users_page_is_for_managers_only(client, tree):
+    from core.menu import menu_for
+
+    for user in (tree["district"], tree["town_staff"], tree["zone_committee"]):
+        client.force_login(user)
+        response = client.get("/users/")
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "/static/accounts/users.js" in html and "用户与角色" in html and '"grantable_roles"' in html
+        assert {"title": "用户与角色", "path": "/users/", "icon": "User"} in menu_for(user)[0]
+    client.force_login(tree["zone_committee"])
+    assert '"grantable_roles": ["village_cadre", "grid_member"]' in client.get("/users/").content.decode()
+    for user in (f.make_user(Role.GRID_MEMBER, _grid(tree["village"])), f.make_user(Role.VILLAGE_CADRE, tree["village"]),
+                 f.make_user(Role.API_CONSUMER, tree["town"])):
+        client.force_login(user)
+        assert client.get("/users/").status_code == 403
+        assert all(item.get("path") != "/users/" for item in menu_for(user)[0])
+
+
+def test_my_account_page_and_my_tokens(client, tree):
+    user = f.make_user(Role.API_CONSUMER, tree["town"])
+    mine, _ = AuthToken.objects.create(user=user)
+    theirs, _ = AuthToken.objects.create(user=tree["district"])
+    client.force_login(user)
+    response = client.get("/account/")
+    assert response.status_code == 200 and "/static/accounts/my_account.js" in response.content.decode()
+    api = _api(user)
+    assert [row["token_key"] for row in api.get("/api/me/tokens/").data] == [mine.token_key]
+    response = api.post("/api/me/tokens/revoke/", {"token_key": theirs.token_key}, format="json")
+    assert response.status_code == 400 and "token_key" in response.data
+    assert api.post("/api/me/tokens/revoke/", {"token_key": mine.token_key}, format="json").status_code == 204
+    assert not AuthToken.objects.filter(user=user).exists() and AuthToken.objects.filter(pk=theirs.pk).exists()
+    assert SecurityEvent.objects.filter(action=SecurityAction.TOKEN_REVOKED, user=user).exists()
