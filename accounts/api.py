@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from . import services
 from .api_base import ScopedViewSet
+from .api_users import UserViewSet
 from .auth import TokenAuthentication
 from .filters import SecurityEventFilter
 from .lockout import LockedOut, LockoutBasicAuthentication, lockout_message
@@ -162,6 +163,51 @@ class LogoutAllView(knox_views.LogoutAllView):
         return self.get_post_response(request)
 
 
+# --- One's own API tokens (my account) -----------------------------------------------------------------------
+
+
+class MyTokenSerializer(serializers.Serializer):
+    token_key = serializers.CharField(label="令牌标识（前几位）")
+    created = serializers.DateTimeField(label="创建时间")
+    expiry = serializers.DateTimeField(allow_null=True, label="过期时间")
+
+
+class MyTokenRevokeSerializer(serializers.Serializer):
+    token_key = serializers.CharField(label="令牌标识")
+
+
+class MyTokensView(APIView):
+    """本人的 API 令牌：列出（只显示标识，不显示令牌本身）。"""
+
+    permission_classes = [AuthenticatedOnly]
+
+    @extend_schema(summary="我的 API 令牌", responses=MyTokenSerializer(many=True))
+    def get(self, request):
+        from knox.models import AuthToken
+
+        tokens = AuthToken.objects.filter(user=request.user).order_by("-created")
+        return Response(MyTokenSerializer(tokens, many=True).data)
+
+
+class MyTokenRevokeView(APIView):
+    """撤销本人的一个 API 令牌；记入安全日志。"""
+
+    permission_classes = [AuthenticatedOnly]
+
+    @extend_schema(summary="撤销我的一个 API 令牌", request=MyTokenRevokeSerializer,
+                   responses={204: None, 400: OpenApiResponse(description="没有这个令牌")})
+    def post(self, request):
+        from knox.models import AuthToken
+
+        body = MyTokenRevokeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        token = AuthToken.objects.filter(user=request.user, token_key=body.validated_data["token_key"]).first()
+        if token is None:
+            raise serializers.ValidationError({"token_key": "您没有这个令牌（可能已过期或已撤销）。"})
+        services.api_tokens_revoke(request=request, user=request.user, token=token, reason="revoked_by_owner")
+        return Response(status=204)
+
+
 # --- The security log (read-only; district admins and town staff) -------------------------------------------
 
 # the query parameters an export records as its filters (a date range arrives as at_after / at_before)
@@ -210,9 +256,11 @@ class SecurityEventViewSet(ScopedViewSet):
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-ROUTES = [("security-events", SecurityEventViewSet)]
+ROUTES = [("security-events", SecurityEventViewSet), ("users", UserViewSet)]
 URLS = [
     path("me/", MeView.as_view(), name="me"),
+    path("me/tokens/", MyTokensView.as_view(), name="my-tokens"),
+    path("me/tokens/revoke/", MyTokenRevokeView.as_view(), name="my-token-revoke"),
     path("auth/token/", LoginView.as_view(), name="knox-login"),
     path("auth/token/revoke/", LogoutView.as_view(), name="knox-logout"),
     path("auth/token/revoke-all/", LogoutAllView.as_view(), name="knox-logout-all"),

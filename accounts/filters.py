@@ -1,7 +1,9 @@
 from django import forms
 from django_filters import rest_framework as filters
 
-from .models import SecurityAction, SecurityEvent, SecurityResult
+from core.filters import SearchFilterSet
+
+from .models import SecurityAction, SecurityEvent, SecurityResult, User
 
 
 class AddressFilter(filters.Filter):
@@ -23,3 +25,14 @@ class SecurityEventFilter(filters.FilterSet):
     class Meta:
         model = SecurityEvent
         fields = ["user", "username", "action", "result", "at", "object_type", "object_id", "ip_address"]
+
+
+class UserFilter(SearchFilterSet):
+    """用户筛选：用户名或姓名（q）、是否启用。"""
+
+    search_fields = ("username", "display_name")
+    pinyin_field = None
+
+    class Meta:
+        model = User
+        fields = ["is_active"]

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 import pghistory
 
-from .scoping import TOWN_UP, ScopeSpec
+from .scoping import TOWN_UP, ZONE_UP, ScopeSpec
 
 
 class Role(models.TextChoices):
@@ -24,6 +24,12 @@ class User(AbstractUser):
     # Set when an administrator creates the account or resets its password (accounts.services): the
     # password someone else chose must be replaced before the account can do anything else.
     must_change_password = models.BooleanField("须修改初始密码", default=False)
+
+    # Served at /api/users/ to the managers (district, town, zone): an account has no place of its own, so it is
+    # placed by its role assignments (readable by a grant reaching a node the user holds a role on, and by the
+    # user). Which accounts a manager may *change* is the finer rule of accounts.users (every role of the account
+    # one the manager could grant), checked by the services.
+    scope = ScopeSpec(account="pk", readers=ZONE_UP, writers=ZONE_UP)
 
     class Meta:
         verbose_name = "用户"
@@ -91,6 +97,8 @@ class SecurityAction(models.TextChoices):
     ROLE_REVOKED = "role_revoked", "移除角色"
     OTP = "otp", "二次验证"
     USER_CREATED = "user_created", "创建账号"
+    USER_DISABLED = "user_disabled", "停用账号"
+    USER_ENABLED = "user_enabled", "启用账号"
 
 
 class SecurityResult(models.TextChoices):

@@ -13,6 +13,7 @@ from knox.settings import knox_settings
 from core.http import client_address
 
 from .models import RoleAssignment, SecurityAction, SecurityEvent, SecurityResult, User
+from .users import NODE_FIELDS, assignment_node, grant_check, is_manager, manage_check, may_grant
 
 # The database refuses to delete security events younger than this (trigger of migration accounts.0003).
 SECURITY_LOG_MIN_RETENTION_DAYS = 180
@@ -78,16 +79,37 @@ def security_events_purge(*, now: datetime.datetime | None = None) -> int:
         return cursor.rowcount
 
 
+def node_field(node) -> str:
+    """The RoleAssignment relation (town/zone/village/grid) a node object goes in."""
+    for name in NODE_FIELDS:
+        if isinstance(node, RoleAssignment._meta.get_field(name).related_model):
+            return name
+    raise ValidationError({"node": ["无效的节点。"]})
+
+
 @transaction.atomic
-def role_grant(*, by: User | None, request=None, user: User, role: str, town=None, zone=None, village=None,
-               grid=None) -> RoleAssignment:
-    """Give `user` a role on one node; the grant is in the security log."""
-    assignment = RoleAssignment(user=user, role=role, town=town, zone=zone, village=village, grid=grid)
+def role_grant(*, by: User | None, request=None, user: User, role: str, node=None, town=None, zone=None,
+               village=None, grid=None, new_user: bool = False) -> RoleAssignment:
+    """Give `user` a role on one node (``node``, or the node's own keyword); the grant is in the security log.
+
+    ``by`` (None: the system) may grant only what ``accounts.users`` allows: a role below their own level, on
+    a node inside one of their manager grants, to an account they may manage (PermissionDenied /
+    ValidationError naming ``role`` or ``node``)."""
+    nodes = {"town": town, "zone": zone, "village": village, "grid": grid}
+    if node is not None:
+        nodes[node_field(node)] = node
+    target = next((nodes[name] for name in reversed(NODE_FIELDS) if nodes[name] is not None), None)
+    grant_check(by, user, role, target, new_user=new_user)
+    assignment = RoleAssignment(user=user, role=role, **nodes)
     try:
         assignment.full_clean(exclude=["user"])
     except ValidationError as exc:
         raise ValidationError({"role": exc.messages}) from exc
+    if RoleAssignment.objects.filter(user=user, role=role, **nodes).exists():
+        raise ValidationError({"role": ["该用户已在此节点持有该角色。"]})
     assignment.save()
+    if hasattr(user, "_zones_scope"):
+        del user._zones_scope
     security_event_record(
         action=SecurityAction.ROLE_GRANTED, request=request, user=by, obj=assignment,
         detail={"user": user.pk, "username": user.get_username(), "role": role, "node": str(assignment)},
@@ -97,7 +119,12 @@ def role_grant(*, by: User | None, request=None, user: User, role: str, town=Non
 
 @transaction.atomic
 def role_revoke(*, by: User | None, request=None, assignment: RoleAssignment) -> None:
-    """Remove one role assignment; the removal is in the security log."""
+    """Remove one role assignment; the removal is in the security log. ``by`` must manage the account and
+    be able to grant that role there (``accounts.users``)."""
+    if by is not None:
+        manage_check(by, assignment.user)
+        if not may_grant(by, assignment.role, assignment_node(assignment)):
+            raise PermissionDenied("您无权移除该角色。")
     detail = {"user": assignment.user_id, "username": assignment.user.get_username(), "role": assignment.role,
               "node": str(assignment)}
     pk = assignment.pk
@@ -105,6 +132,55 @@ def role_revoke(*, by: User | None, request=None, assignment: RoleAssignment) ->
     security_event_record(
         action=SecurityAction.ROLE_REVOKED, request=request, user=by, object_type="accounts.roleassignment",
         object_id=pk, detail=detail,
+    )
+
+
+@transaction.atomic
+def user_disable(*, by: User | None, request=None, user: User) -> User:
+    """Disable an account (it can no longer sign in; its API tokens are revoked, its sessions end at the next
+    request); in the security log."""
+    manage_check(by, user, self_allowed=False)
+    if not user.is_active:
+        raise ValidationError({"is_active": ["该账号已停用。"]})
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    security_event_record(action=SecurityAction.USER_DISABLED, request=request, user=by, obj=user,
+                          detail={"user": user.pk, "username": user.get_username()})
+    api_tokens_revoke(request=request, user=user, by=by, reason="user_disabled")
+    return user
+
+
+@transaction.atomic
+def user_enable(*, by: User | None, request=None, user: User) -> User:
+    """Enable a disabled account again; in the security log."""
+    manage_check(by, user, self_allowed=False)
+    if user.is_active:
+        raise ValidationError({"is_active": ["该账号已是启用状态。"]})
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    security_event_record(action=SecurityAction.USER_ENABLED, request=request, user=by, obj=user,
+                          detail={"user": user.pk, "username": user.get_username()})
+    return user
+
+
+@transaction.atomic
+def user_update(*, by: User | None, request=None, user: User, display_name: str) -> User:
+    """Change an account's display name (``by`` must manage it, or be the user)."""
+    if by is not None and by.pk != user.pk:
+        manage_check(by, user)
+    user.display_name = display_name
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["display_name"])
+    return user
+
+
+def user_history(*, user: User):
+    """The security-log rows about ``user``: their own sign-ins and actions, and what was done to the account
+    and its roles (grants, removals, resets, disabling, token revocations)."""
+    from django.db.models import Q
+
+    return SecurityEvent.objects.filter(
+        Q(user_id=user.pk) | Q(object_type=User._meta.label_lower, object_id=str(user.pk)) | Q(detail__user=user.pk)
     )
 
 
@@ -146,19 +222,36 @@ def password_generate(length: int = 14) -> str:
 
 
 @transaction.atomic
-def user_create(*, by: User | None, request=None, username: str, password: str, display_name: str = "",
-                is_active: bool = True) -> User:
-    """Create an account for someone else: the password is the administrator's, so the new user must change
-    it at first sign-in (``must_change_password``)."""
+def user_create(*, by: User | None, request=None, username: str, password: str | None = None,
+                display_name: str = "", is_active: bool = True, role: str | None = None, node=None) -> User:
+    """Create an account for someone else: the password is the administrator's (or generated when none is
+    given; then on ``user.initial_password`` for showing once), so the new user must change it at first
+    sign-in (``must_change_password``). With ``role`` (and ``node``) the account gets its first role in the
+    same transaction; a manager other than a district admin must give one (an account without a role is the
+    district's alone to manage)."""
+    if by is not None and not is_manager(by):
+        raise PermissionDenied("您无权创建账号。")
+    if role is None and by is not None and not may_grant(by, "district_admin", None):
+        raise ValidationError({"role": ["请为新账号选择角色。"]})
     user = User(username=username, display_name=display_name, is_active=is_active, must_change_password=True)
-    user.full_clean(exclude=["password"])
-    _password_validate(password, user)
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from exc
+    generated = password is None
+    if generated:
+        password = password_generate()
+    else:
+        _password_validate(password, user)
     user.set_password(password)
     user.save()
     security_event_record(
         action=SecurityAction.USER_CREATED, request=request, user=by, obj=user,
-        detail={"username": user.get_username()},
+        detail={"user": user.pk, "username": user.get_username()},
     )
+    if role is not None:
+        role_grant(by=by, request=request, user=user, role=role, node=node, new_user=True)
+    user.initial_password = password if generated else None
     return user
 
 
@@ -194,6 +287,8 @@ def user_password_reset(*, by: User | None, request=None, user: User, password: 
     """Set a new password for ``user`` (random when none is given) and return it. Reset by someone else,
     it must be changed at the next sign-in; every API token of the user is revoked, and every session
     ends (Django's session hash)."""
+    if by is not None and by.pk != user.pk:
+        manage_check(by, user)
     if password is None:
         password = password_generate()
     else:

@@ -10,4 +10,6 @@ urlpatterns = [
     path("security/", views.SecurityLogView.as_view(), name="security"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("account/otp/", views.OtpView.as_view(), name="otp"),
+    path("account/", views.MyAccountView.as_view(), name="my_account"),
+    path("users/", views.UserManagementView.as_view(), name="users"),
 ]

@@ -19,6 +19,7 @@ from . import services
 from .lockout import lockout_response
 from .models import SecurityAction, SecurityEvent, SecurityResult
 from .scoping import user_scope
+from .users import GRANTABLE, is_manager
 
 
 class LoginView(auth_views.LoginView):
@@ -167,3 +168,29 @@ class SecurityLogView(UserPassesTestMixin, PageView):
                 "object_type": object_type_options(),
             },
         }
+
+
+ROLE_ORDER = ("district_admin", "town_staff", "zone_committee", "village_cadre", "grid_member", "api_consumer")
+
+
+class UserManagementView(UserPassesTestMixin, PageView):
+    """用户与角色：管理者（区级管理员、街道(镇)工作人员、工作区党委）管理本辖区账号；其他角色 403。"""
+
+    page_title = "用户与角色"
+    template_name = "accounts/users.html"
+
+    def test_func(self):
+        return is_manager(self.request.user)
+
+    def get_page_data(self) -> dict:
+        roles = {g.role for g in user_scope(self.request.user).grants}
+        grantable = set().union(*(GRANTABLE[r] for r in roles if r in GRANTABLE))
+        return {"grantable_roles": [r for r in ROLE_ORDER if r in grantable],
+                "is_district": "district_admin" in roles}
+
+
+class MyAccountView(PageView):
+    """我的账号：我的角色、修改密码、我的 API 令牌。"""
+
+    page_title = "我的账号"
+    template_name = "accounts/my_account.html"

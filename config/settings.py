@@ -312,6 +312,7 @@ CELERY_BEAT_SCHEDULE["visits-coverage-snapshot"] = {
     "options": {"expires": 14 * 60},  # before midnight: the snapshot is of its day
 }
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "AccountRoleEnum": "accounts.models.Role",
     "HouseholdColorEnum": "villages.models.HouseholdColor",
     "VisitMethodEnum": "visits.models.VisitMethod",
     "ColorChangeSourceEnum": "visits.models.ColorChangeSource",

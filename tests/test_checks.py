@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from accounts.api_base import ScopedViewSet
 from accounts.checks import check_router
-from accounts.models import User
+from accounts.models import RoleAssignment
 from villages.models import Village
 from villages.serializers import VillageSerializer
 
@@ -39,10 +39,10 @@ class MixinOverridingViewSet(UnscopedQuerysetMixin, ScopedViewSet):
 
 
 class UnscopedModelViewSet(ScopedViewSet):
-    queryset = User.objects.all()  # a model with no ScopeSpec (accounts are placed by their roles, see users_in_scope)
+    queryset = RoleAssignment.objects.all()  # a model with no ScopeSpec (served only through /api/users/)
 
     def get_scoped_queryset(self):
-        return User.objects.all()
+        return RoleAssignment.objects.all()
 
 
 class GoodViewSet(ScopedViewSet):

@@ -9,7 +9,7 @@ import datetime
 import uuid
 
 from members.models import HouseholdLink, PartyBranch, PartyMember
-from accounts.models import SecurityAction, SecurityEvent
+from accounts.models import SecurityAction, SecurityEvent, User
 from notifications.models import Notification
 from tests import factories as f
 from villages.models import Household, MicroGrid, NaturalVillage, Village, VillageCadre
@@ -82,6 +82,52 @@ def _security_events_seen(world, role):
         if other.user is not None and any(g.place is not None and g.place.loc.get("town") in towns for g in other.grants)
     }
     return {pk for pk, loc in rows.items() if loc["user"] in users}
+
+
+# Who manages whose account (issue 10 §2), stated here apart from accounts.users: the roles a manager hands out.
+_GRANTABLE = {
+    "town_staff": {"zone_committee", "village_cadre", "grid_member", "api_consumer"},
+    "zone_committee": {"village_cadre", "grid_member"},
+}
+
+
+def _populate_users(world):
+    """Every account in the table (the roles' users and those the cases above made), placed by its user id."""
+    for user in User.objects.all():
+        world.add(user, {"user": user.pk})
+
+
+def _roles_of_user(world, user_id):
+    return next((r for r in world.roles.values() if r.user is not None and r.user.pk == user_id), None)
+
+
+def _under(place, above) -> bool:
+    return above is None or (place is not None and place.loc.get(above.level) == above.obj.pk)
+
+
+def _users_seen(world, role):
+    """Managers read their own account and the accounts holding a role on a node of theirs; the district every one."""
+    managing = [g for g in role.grants if g.role in ZONE_UP]
+    seen = set()
+    for pk in world.rows.get(User, {}):
+        other = _roles_of_user(world, pk)
+        if any(g.place is None for g in managing) or (role.user is not None and pk == role.user.pk):
+            seen.add(pk)
+        elif other is not None and any(_under(h.place, g.place) for g in managing for h in other.grants):
+            seen.add(pk)
+    return seen
+
+
+def _user_manageable(world, role, loc):
+    if any(g.role == "district_admin" for g in role.grants):
+        return True
+    other = _roles_of_user(world, loc["user"])
+    if other is None or not other.grants:
+        return False
+    return all(
+        any(h.role in _GRANTABLE.get(g.role, ()) and _under(h.place, g.place) for g in role.grants)
+        for h in other.grants
+    )
 
 
 CASES = {
@@ -168,5 +214,10 @@ CASES = {
         model=SecurityEvent, level="town", writers=frozenset(), populate=_populate_security_events,
         expect=_security_events_seen, read_only=True, read_only_status=403, readers=TOWN_UP,
         refusal_logged=True,
+    ),
+    # Accounts: managers only; the rows hang on the users' role assignments; writes follow accounts.users' rule.
+    "users": Case(
+        model=User, level="town", writers=ZONE_UP, populate=_populate_users, expect=_users_seen, readers=ZONE_UP,
+        write_rule=_user_manageable, deletable=False,
     ),
 }

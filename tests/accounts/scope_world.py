@@ -98,6 +98,8 @@ class Case:
     readers: frozenset | None = None  # roles that may read the endpoint at all; every other role gets 403
     read_only_status: int = 405  # a write to a read_only endpoint (403 where no role may write the model at all)
     refusal_logged: bool = False  # the model is the security log: a refused request adds one row to it
+    # Replaces the hierarchy rule for writes to rows not placed on the hierarchy (e.g. accounts):
+    write_rule: Callable | None = None  # (world, role, loc) → may this role write the row at loc?
 
 
 class World:
@@ -157,6 +159,8 @@ class World:
         return any(g.role in case.writers for g in role.grants)
 
     def writable(self, role: Role, case: Case, loc: dict) -> bool:
+        if case.write_rule is not None:
+            return case.write_rule(self, role, loc)
         for grant in role.grants:
             if grant.role not in case.writers:
                 continue
