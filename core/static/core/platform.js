@@ -448,7 +448,11 @@
       },
       methods: {
         chart(ref) {
-          if (!charts[ref]) charts[ref] = echarts.init(this.$refs[ref]);
+          if (!charts[ref]) {
+            const el = this.$refs[ref];
+            charts[ref] = echarts.init(el);
+            if (window.ResizeObserver) new ResizeObserver(() => charts[ref].resize()).observe(el);
+          }
           return charts[ref];
         },
         pct(value) {
@@ -460,6 +464,16 @@
 
   // ---- the layout and mounting ---------------------------------------------------------
 
+  const PHONE_QUERY = "(max-width: 767.98px)";
+
+  /** The links and controls of the open navigation drawer, in order. */
+  function navFocusables() {
+    const nav = document.getElementById("pf-nav");
+    if (!nav) return [];
+    return Array.from(nav.querySelectorAll("a[href], button, [tabindex]:not([tabindex='-1'])"))
+      .filter((el) => el.offsetParent !== null && !el.closest("[aria-hidden='true']"));
+  }
+
   const layoutMixin = {
     data() {
       return {
@@ -467,6 +481,7 @@
         meLoaded: false,
         menu: readJson("platform-menu", { items: [], active: "" }),
         choices,
+        navOpen: false,
       };
     },
     created() {
@@ -475,12 +490,49 @@
         this.meLoaded = true;
       });
     },
+    mounted() {
+      // below 768 px the sidebar is a drawer (platform.css); back on a wide screen it is the sidebar again
+      this.navQuery = window.matchMedia(PHONE_QUERY);
+      this.navQuery.addEventListener("change", (event) => { if (!event.matches) this.navOpen = false; });
+      document.addEventListener("keydown", this.onNavKeydown);
+    },
     computed: {
       userRoles() {
         return (this.me.assignments || []).map((a) => a.role_display + " · " + a.node_name);
       },
     },
     methods: {
+      toggleNav() {
+        if (this.navOpen) this.closeNav();
+        else this.openNav();
+      },
+      openNav() {
+        this.navOpen = true;
+        this.$nextTick(() => {
+          const first = navFocusables()[0];
+          if (first) first.focus();
+        });
+      },
+      /** Closes the drawer; the focus goes back to the menu button unless `keepFocus` (a link was followed). */
+      closeNav(keepFocus) {
+        if (!this.navOpen) return;
+        this.navOpen = false;
+        if (!keepFocus && this.$refs.navButton) this.$refs.navButton.focus();
+      },
+      /** While the drawer is open: Escape closes it, Tab cycles between the menu button and its links. */
+      onNavKeydown(event) {
+        if (!this.navOpen) return;
+        if (event.key === "Escape") {
+          event.preventDefault();
+          this.closeNav();
+        } else if (event.key === "Tab") {
+          const cycle = [this.$refs.navButton].concat(navFocusables());
+          const at = cycle.indexOf(document.activeElement);
+          const next = at < 0 ? 0 : (at + (event.shiftKey ? cycle.length - 1 : 1)) % cycle.length;
+          event.preventDefault();
+          cycle[next].focus();
+        }
+      },
       onUserCommand(command) {
         if (command === "logout") document.getElementById("pf-logout-form").submit();
         if (command === "api") window.location.href = "/api/docs/";
