@@ -9,13 +9,15 @@
 
   const DELIMITERS = ["[[", "]]"];
 
-  // Four-color classes: display colors (labels come from the API / the models).
+  // Four-color classes: display colors (labels come from the API / the models). `color` marks (dots, borders,
+  // chart slices), `text` is the same hue dark enough for text on `light` or white (WCAG AA, 4.5:1).
   const COLORS = {
-    green: { label: "绿色", color: "#2e9d57", light: "#e8f6ee" },
-    yellow: { label: "黄色", color: "#d4a106", light: "#fdf6dc" },
-    orange: { label: "橙色", color: "#e86f12", light: "#fdeee2" },
-    red: { label: "红色", color: "#d9363e", light: "#fcebec" },
+    green: { label: "绿色", color: "#2e9d57", light: "#e8f6ee", text: "#1e7a3e" },
+    yellow: { label: "黄色", color: "#d4a106", light: "#fdf6dc", text: "#7a5c00" },
+    orange: { label: "橙色", color: "#e86f12", light: "#fdeee2", text: "#a84a0b" },
+    red: { label: "红色", color: "#d9363e", light: "#fcebec", text: "#b3202a" },
   };
+  const GREY = { color: "#909399", light: "#f4f4f5", text: "#5f6570" };
 
   function readJson(id, fallback) {
     const el = document.getElementById(id);
@@ -237,10 +239,10 @@
     props: { color: String, label: String, size: { type: String, default: "default" } },
     computed: {
       spec() {
-        return COLORS[this.color] || { label: this.color || "—", color: "#909399", light: "#f4f4f5" };
+        return COLORS[this.color] || Object.assign({ label: this.color || "—" }, GREY);
       },
       style() {
-        return { color: this.spec.color, backgroundColor: this.spec.light, borderColor: this.spec.color };
+        return { color: this.spec.text, backgroundColor: this.spec.light, borderColor: this.spec.color };
       },
     },
     template: `<el-tag class="pf-color-tag" :size="size" :style="style" disable-transitions><span class="pf-color-dot" :style="{ backgroundColor: spec.color }"></span>[[ label || spec.label ]]</el-tag>`,
@@ -538,7 +540,7 @@
         if (command === "api") window.location.href = "/api/docs/";
       },
       colorSpec(color) {
-        return COLORS[color] || { label: color, color: "#909399", light: "#f4f4f5" };
+        return COLORS[color] || Object.assign({ label: color }, GREY);
       },
       busy(flag, work, onError) {
         return busy(this, flag, work, onError);
@@ -557,6 +559,19 @@
       formatNumber,
     },
   };
+
+  // Controls Element Plus renders without a label of their own (the pager's page size and page jump).
+  const CONTROL_LABELS = [
+    [".el-pagination__sizes input", "每页条数"],
+    [".el-pagination__jump input", "跳至页码"],
+  ];
+  function labelUnlabelledControls() {
+    for (const [selector, label] of CONTROL_LABELS) {
+      for (const el of document.querySelectorAll(selector)) {
+        if (!el.hasAttribute("aria-label")) el.setAttribute("aria-label", label);
+      }
+    }
+  }
 
   let pageOptions = {};
 
@@ -595,6 +610,8 @@
       app.component("HistoryTimeline", HistoryTimeline);
       const vm = app.mount(selector || "#app");
       document.body.classList.add("pf-ready");
+      labelUnlabelledControls();
+      new MutationObserver(labelUnlabelledControls).observe(document.body, { childList: true, subtree: true });
       return vm;
     },
   };
