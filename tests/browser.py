@@ -66,3 +66,25 @@ def screenshot(page, name: str) -> Path:
     page.screenshot(path=str(path), full_page=True, animations="disabled")
     page.set_viewport_size(size)
     return path
+
+
+AXE_JS = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page, tags=("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")) -> list[str]:
+    """axe-core's WCAG 2 A/AA violations on the page as it is (GB/T 37668 follows WCAG 2): one line each, with
+    up to three of the elements at fault. axe-core comes from package.json (`make assets`)."""
+    if not AXE_JS.exists():
+        pytest.skip("axe-core is not installed (make assets)")
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
+        "(tags) => axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })",
+        list(tags),
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(" ".join(node["target"]) + " " + node["html"][:120] + " " + node.get("failureSummary", "").replace("\n", " ")[:160]
+                    for node in v["nodes"][:3])
+        for v in result["violations"]
+    ]

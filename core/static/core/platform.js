@@ -9,13 +9,15 @@
 
   const DELIMITERS = ["[[", "]]"];
 
-  // Four-color classes: display colors (labels come from the API / the models).
+  // Four-color classes: display colors (labels come from the API / the models). `color` marks (dots, borders,
+  // chart slices), `text` is the same hue dark enough for text on `light` or white (WCAG AA, 4.5:1).
   const COLORS = {
-    green: { label: "绿色", color: "#2e9d57", light: "#e8f6ee" },
-    yellow: { label: "黄色", color: "#d4a106", light: "#fdf6dc" },
-    orange: { label: "橙色", color: "#e86f12", light: "#fdeee2" },
-    red: { label: "红色", color: "#d9363e", light: "#fcebec" },
+    green: { label: "绿色", color: "#2e9d57", light: "#e8f6ee", text: "#1e7a3e" },
+    yellow: { label: "黄色", color: "#d4a106", light: "#fdf6dc", text: "#7a5c00" },
+    orange: { label: "橙色", color: "#e86f12", light: "#fdeee2", text: "#a84a0b" },
+    red: { label: "红色", color: "#d9363e", light: "#fcebec", text: "#b3202a" },
   };
+  const GREY = { color: "#909399", light: "#f4f4f5", text: "#5f6570" };
 
   function readJson(id, fallback) {
     const el = document.getElementById(id);
@@ -237,10 +239,10 @@
     props: { color: String, label: String, size: { type: String, default: "default" } },
     computed: {
       spec() {
-        return COLORS[this.color] || { label: this.color || "—", color: "#909399", light: "#f4f4f5" };
+        return COLORS[this.color] || Object.assign({ label: this.color || "—" }, GREY);
       },
       style() {
-        return { color: this.spec.color, backgroundColor: this.spec.light, borderColor: this.spec.color };
+        return { color: this.spec.text, backgroundColor: this.spec.light, borderColor: this.spec.color };
       },
     },
     template: `<el-tag class="pf-color-tag" :size="size" :style="style" disable-transitions><span class="pf-color-dot" :style="{ backgroundColor: spec.color }"></span>[[ label || spec.label ]]</el-tag>`,
@@ -448,7 +450,11 @@
       },
       methods: {
         chart(ref) {
-          if (!charts[ref]) charts[ref] = echarts.init(this.$refs[ref]);
+          if (!charts[ref]) {
+            const el = this.$refs[ref];
+            charts[ref] = echarts.init(el);
+            if (window.ResizeObserver) new ResizeObserver(() => charts[ref].resize()).observe(el);
+          }
           return charts[ref];
         },
         pct(value) {
@@ -460,6 +466,16 @@
 
   // ---- the layout and mounting ---------------------------------------------------------
 
+  const PHONE_QUERY = "(max-width: 767.98px)";
+
+  /** The links and controls of the open navigation drawer, in order. */
+  function navFocusables() {
+    const nav = document.getElementById("pf-nav");
+    if (!nav) return [];
+    return Array.from(nav.querySelectorAll("a[href], button, [tabindex]:not([tabindex='-1'])"))
+      .filter((el) => el.offsetParent !== null && !el.closest("[aria-hidden='true']"));
+  }
+
   const layoutMixin = {
     data() {
       return {
@@ -467,6 +483,7 @@
         meLoaded: false,
         menu: readJson("platform-menu", { items: [], active: "" }),
         choices,
+        navOpen: false,
       };
     },
     created() {
@@ -475,18 +492,55 @@
         this.meLoaded = true;
       });
     },
+    mounted() {
+      // below 768 px the sidebar is a drawer (platform.css); back on a wide screen it is the sidebar again
+      this.navQuery = window.matchMedia(PHONE_QUERY);
+      this.navQuery.addEventListener("change", (event) => { if (!event.matches) this.navOpen = false; });
+      document.addEventListener("keydown", this.onNavKeydown);
+    },
     computed: {
       userRoles() {
         return (this.me.assignments || []).map((a) => a.role_display + " · " + a.node_name);
       },
     },
     methods: {
+      toggleNav() {
+        if (this.navOpen) this.closeNav();
+        else this.openNav();
+      },
+      openNav() {
+        this.navOpen = true;
+        this.$nextTick(() => {
+          const first = navFocusables()[0];
+          if (first) first.focus();
+        });
+      },
+      /** Closes the drawer; the focus goes back to the menu button unless `keepFocus` (a link was followed). */
+      closeNav(keepFocus) {
+        if (!this.navOpen) return;
+        this.navOpen = false;
+        if (!keepFocus && this.$refs.navButton) this.$refs.navButton.focus();
+      },
+      /** While the drawer is open: Escape closes it, Tab cycles between the menu button and its links. */
+      onNavKeydown(event) {
+        if (!this.navOpen) return;
+        if (event.key === "Escape") {
+          event.preventDefault();
+          this.closeNav();
+        } else if (event.key === "Tab") {
+          const cycle = [this.$refs.navButton].concat(navFocusables());
+          const at = cycle.indexOf(document.activeElement);
+          const next = at < 0 ? 0 : (at + (event.shiftKey ? cycle.length - 1 : 1)) % cycle.length;
+          event.preventDefault();
+          cycle[next].focus();
+        }
+      },
       onUserCommand(command) {
         if (command === "logout") document.getElementById("pf-logout-form").submit();
         if (command === "api") window.location.href = "/api/docs/";
       },
       colorSpec(color) {
-        return COLORS[color] || { label: color, color: "#909399", light: "#f4f4f5" };
+        return COLORS[color] || Object.assign({ label: color }, GREY);
       },
       busy(flag, work, onError) {
         return busy(this, flag, work, onError);
@@ -505,6 +559,19 @@
       formatNumber,
     },
   };
+
+  // Controls Element Plus renders without a label of their own (the pager's page size and page jump).
+  const CONTROL_LABELS = [
+    [".el-pagination__sizes input", "每页条数"],
+    [".el-pagination__jump input", "跳至页码"],
+  ];
+  function labelUnlabelledControls() {
+    for (const [selector, label] of CONTROL_LABELS) {
+      for (const el of document.querySelectorAll(selector)) {
+        if (!el.hasAttribute("aria-label")) el.setAttribute("aria-label", label);
+      }
+    }
+  }
 
   let pageOptions = {};
 
@@ -543,6 +610,8 @@
       app.component("HistoryTimeline", HistoryTimeline);
       const vm = app.mount(selector || "#app");
       document.body.classList.add("pf-ready");
+      labelUnlabelledControls();
+      new MutationObserver(labelUnlabelledControls).observe(document.body, { childList: true, subtree: true });
       return vm;
     },
   };

@@ -67,7 +67,7 @@ Platform.page({
             type: "text",
             left: "center",
             top: "38%",
-            style: { text: "总户数", fill: "#8a8f99", fontSize: 13, textAlign: "center" },
+            style: { text: "总户数", fill: "#5f6570", fontSize: 13, textAlign: "center" },
           },
           {
             type: "text",
