@@ -99,6 +99,28 @@ class PartyMemberViewSet(ScopedViewSet):
         )
 
 
+    @extend_schema(summary="为本村联户党员开通网格员账号（预览/执行；初始密码只在执行结果中出现一次）",
+                   request=serializers.MemberAccountsSerializer, responses=serializers.MemberAccountsResultSerializer,
+                   filters=False)
+    @action(detail=False, methods=["post"], url_path="accounts", pagination_class=None, filter_backends=[])
+    def accounts(self, request):
+        params = serializers.MemberAccountsSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        from villages.models import Village
+
+        village = user_scope(request.user).filter(Village.objects.all()).filter(pk=params.validated_data["village"]).first()
+        if village is None:
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"village": ["村/社区不存在或不在您的管辖范围内。"]})
+        result = services.member_accounts_create(by=request.user, village=village, request=request,
+                                                 apply=params.validated_data["apply"])
+        response = Response(result)
+        if result["applied"]:
+            response["Cache-Control"] = "no-store"
+        return response
+
+
 class HouseholdLinkViewSet(DeferredJoinListMixin, ScopedViewSet):
     """党员联户：一户一名党员，一名党员10–20户。"""
 

@@ -96,3 +96,27 @@ class MemberLeaveResultSerializer(serializers.Serializer):
     households = serializers.IntegerField(label="转出户数")
     plan = MemberLeaveStepSerializer(many=True, label="分配方案")
     applied = serializers.BooleanField(label="已执行")
+
+
+class MemberAccountsSerializer(serializers.Serializer):
+    village = serializers.IntegerField(label="村/社区ID", min_value=1, max_value=2**31 - 1)
+    apply = serializers.BooleanField(default=False, label="确认开通（否则仅预览）")
+
+
+class MemberAccountRowSerializer(serializers.Serializer):
+    member = serializers.IntegerField(label="党员ID")
+    member_name = serializers.CharField(label="党员姓名")
+    username = serializers.CharField(label="用户名")
+    grid = serializers.IntegerField(label="微网格ID")
+    grid_name = serializers.CharField(label="微网格")
+    households = serializers.IntegerField(label="联系户数")
+    initial_password = serializers.CharField(required=False, label="初始密码（仅开通结果中出现，只显示这一次）")
+
+
+class MemberAccountsResultSerializer(serializers.Serializer):
+    """为本村联户党员开通网格员账号的预览（apply=true 时为开通结果，含初始密码）。"""
+
+    village = serializers.IntegerField(label="村/社区ID")
+    village_name = serializers.CharField(label="村/社区")
+    accounts = MemberAccountRowSerializer(many=True, label="开通的账号")
+    applied = serializers.BooleanField(label="已执行")

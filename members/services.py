@@ -173,3 +173,88 @@ def member_leave(*, member: PartyMember, left_on: datetime.date, apply: bool,
         _links_changed([step["household"] for step in plan])
         result["applied"] = True
         return result
+
+
+# --- Accounts for linked members (issue 10 §2: bulk grid-member accounts) --------------------------------
+
+
+def member_accounts_allowed(user) -> bool:
+    """Whether ``user`` holds a manager role that may hand out grid-member accounts at all (the page's button)."""
+    from accounts.scoping import GRID_MEMBER, user_scope
+    from accounts.users import GRANTABLE
+
+    return any(GRID_MEMBER in GRANTABLE.get(role, ()) for role in user_scope(user).roles)
+
+
+def _username_base(name: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    base = "".join(ch for ch in "".join(lazy_pinyin(name, errors="ignore")).lower() if ch.isascii() and ch.isalnum())
+    return (base or "member")[:40]
+
+
+def _username_pick(name: str, taken: set[str]) -> str:
+    from accounts.models import User
+
+    base = _username_base(name)
+    existing = {u.lower() for u in User.objects.filter(username__istartswith=base).values_list("username", flat=True)}
+    n = 1
+    while f"{base}{n}" in existing or f"{base}{n}" in taken:
+        n += 1
+    taken.add(f"{base}{n}")
+    return f"{base}{n}"
+
+
+def member_accounts_create(*, by, village, apply: bool, request=None) -> dict:
+    """Open a grid-member account for every current member of ``village``'s branches who keeps at least one
+    household link and has no account yet: username from the name's pinyin and a number, a generated initial
+    password (changed at first sign-in), the role grid_member on the grid of most of their linked households.
+
+    ``by`` must be a manager who may grant grid_member on every one of those grids (a village cadre may not).
+    Without ``apply`` only the plan; with it everything in one transaction (all or nothing), each account and
+    grant in the security log. Members who already have an account are left alone (running again is a no-op)."""
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.scoping import GRID_MEMBER
+    from accounts.services import user_create
+    from accounts.users import may_grant
+    from villages.models import MicroGrid
+
+    if by is not None and not member_accounts_allowed(by):
+        raise PermissionDenied("您无权为党员开通账号：只有区、街道(镇)、工作区的管理人员可以开通网格员账号。")
+    if by is not None and not may_grant(by, GRID_MEMBER, village):
+        raise ValidationError({"village": ["所选村/社区不在您的管辖范围内，不能为其党员开通账号。"]})
+    with transaction.atomic():
+        members = PartyMember.objects.filter(branch__village=village, left_on__isnull=True, user__isnull=True,
+                                             links__isnull=False).distinct().order_by("id")
+        if apply:
+            ids = list(members.values_list("pk", flat=True))
+            members = PartyMember.objects.select_for_update().filter(pk__in=ids, user__isnull=True).order_by("id")
+        members = list(members)
+        counts: dict[int, dict[int, int]] = {}
+        for row in (HouseholdLink.objects.filter(member__in=members).values("member", "household__grid")
+                    .annotate(n=Count("id"))):
+            counts.setdefault(row["member"], {})[row["household__grid"]] = row["n"]
+        grids = MicroGrid.objects.in_bulk({g for per in counts.values() for g in per})
+        refused = [grids[g].name for g in sorted(grids) if by is not None and not may_grant(by, GRID_MEMBER, grids[g])]
+        if refused:
+            raise ValidationError({"village": [f"您不能在网格“{'、'.join(refused)}”授予网格员角色。"]})
+        taken: set[str] = set()
+        rows = []
+        for member in members:
+            per = counts.get(member.pk, {})
+            if not per:
+                continue
+            grid_id = min(per, key=lambda g: (-per[g], g))
+            rows.append({"member": member.pk, "member_name": member.name, "username": _username_pick(member.name, taken),
+                         "grid": grid_id, "grid_name": grids[grid_id].name, "households": sum(per.values())})
+        result = {"village": village.pk, "village_name": village.name, "accounts": rows, "applied": False}
+        if not apply:
+            return result
+        for row in rows:
+            user = user_create(by=by, request=request, username=row["username"], display_name=row["member_name"],
+                               role=GRID_MEMBER, node=grids[row["grid"]])
+            PartyMember.objects.filter(pk=row["member"]).update(user=user)
+            row["initial_password"] = user.initial_password
+        result["applied"] = True
+        return result

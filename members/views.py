@@ -14,6 +14,11 @@ class LinkQuotaMixin:
 class MemberListView(LinkQuotaMixin, PageView):
     page_title = "党员与联户"
 
+    def get_page_data(self) -> dict:
+        from .services import member_accounts_allowed
+
+        return {**super().get_page_data(), "can_open_accounts": member_accounts_allowed(self.request.user)}
+
 
 class MemberDetailView(LinkQuotaMixin, ScopedDetailView):
     page_title = "党员详情"
