@@ -50,3 +50,24 @@ def test_phone_search_is_an_icon_button_and_enter_opens_the_first_hit(scenario, 
         assert page.problems == []
     finally:
         close_page(page)
+
+
+@pytest.fixture
+def overdue(scenario):
+    """The first household's visit is overdue (set before the browser starts)."""
+    import datetime
+
+    from villages.models import Household
+
+    Household.objects.filter(pk=scenario.households_a[0].pk).update(next_visit_due=datetime.date(2024, 1, 2))
+    return scenario
+
+
+def test_the_households_list_marks_an_overdue_visit_date_in_red(overdue, page, live_server):
+    sign_in(page, live_server, "yanman", "/households/")
+    late = page.get_by_test_id("due").filter(has_text="2024-01-02")
+    expect(late).to_contain_text("逾期")
+    expect(late).to_have_class("pf-overdue")
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.pf-overdue')).color") == "rgb(179, 32, 42)"
+    expect(page.locator(".pf-overdue")).to_have_count(1)
+    assert page.problems == []
