@@ -17,6 +17,7 @@ from villages.models import Village
 from zones.models import Town, WorkZone
 
 from . import serializers, services
+from .search import global_search
 from .selectors import TREE_LEVELS, overview_counts, tree_children
 
 
@@ -76,6 +77,41 @@ class OverviewView(APIView):
     def get(self, request):
         return Response(overview_counts(user_scope(request.user)))
 
+
+class SearchQuerySerializer(drf_serializers.Serializer):
+    q = drf_serializers.CharField(
+        max_length=50, help_text="关键词：姓名/名称、拼音首字母（如 zs）、住址、案由，1–50 个字",
+        label="搜索关键词",
+        error_messages={"required": "搜索关键词（q）：请输入 1–50 个字。", "blank": "搜索关键词（q）：请输入 1–50 个字。",
+                        "max_length": "搜索关键词（q）：不能超过 {max_length} 个字。"})
+
+
+class SearchHitSerializer(drf_serializers.Serializer):
+    id = drf_serializers.IntegerField()
+    title = drf_serializers.CharField(help_text="户主姓名、党员姓名、村名或“案件编号 案由”")
+    subtitle = drf_serializers.CharField(help_text="户：村 · 住址；党员：党组织；村：工作区；案件：村")
+    url = drf_serializers.CharField(help_text="页面地址")
+
+
+class SearchResultSerializer(drf_serializers.Serializer):
+    households = SearchHitSerializer(many=True)
+    members = SearchHitSerializer(many=True)
+    villages = SearchHitSerializer(many=True)
+    cases = SearchHitSerializer(many=True)
+
+
+class SearchView(APIView):
+    """全局搜索：管辖范围内的户、党员、村/社区、矛盾纠纷案件，按名称、拼音首字母或住址匹配，每类最多 5 条。"""
+
+    permission_classes = [AuthenticatedOnly]
+
+    @extend_schema(summary="全局搜索", parameters=[SearchQuerySerializer], responses=SearchResultSerializer)
+    def get(self, request):
+        params = SearchQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(global_search(request.user, params.validated_data["q"]))
+
+
 ZONE_MOVE = MoveSpec(
     field="town", label="目标街道(镇)ID", target_model=Town, denied="您无权向该街道(镇)迁入工作区。",
     service=lambda zone, town, apply: services.zone_move(zone=zone, to_town=town, apply=apply),
@@ -90,6 +126,7 @@ VILLAGE_MOVE = MoveSpec(
 URLS = [
     path("tree/", TreeView.as_view(), name="tree"),
     path("overview/", OverviewView.as_view(), name="overview"),
+    path("search/", SearchView.as_view(), name="search"),
     path("zones/<int:pk>/move/", move_view(WorkZone, ZONE_MOVE).as_view(), name="zone-move"),
     path("villages/<int:pk>/move/", move_view(Village, VILLAGE_MOVE).as_view(), name="village-move"),
 ]

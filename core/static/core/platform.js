@@ -574,6 +574,8 @@
   }
 
   let pageOptions = {};
+  // Components other apps add to every page (e.g. the header's search box, organization/search.js).
+  const extraComponents = {};
 
   const Platform = {
     api,
@@ -592,6 +594,10 @@
     listMixin,
     dialogMixin,
     chartMixin,
+    /** Register a component for every page's app (call before mount). */
+    component(name, options) {
+      extraComponents[name] = options;
+    },
     /** Register the current page's Vue options (data, methods, mounted, ...). */
     page(options) {
       pageOptions = options || {};
@@ -608,6 +614,7 @@
       }
       app.component("ColorTag", ColorTag);
       app.component("HistoryTimeline", HistoryTimeline);
+      for (const [name, component] of Object.entries(extraComponents)) app.component(name, component);
       const vm = app.mount(selector || "#app");
       document.body.classList.add("pf-ready");
       labelUnlabelledControls();

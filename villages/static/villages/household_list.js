@@ -17,6 +17,10 @@ Platform.page({
     if (this.filters.village) this.loadGrids();
   },
   methods: {
+    /** A due date before today (local): shown in red with “逾期”. */
+    isOverdue(date) {
+      return !!date && date < Platform.formatDate(new Date());
+    },
     async loadZones() {
       this.zones = await Platform.api.all("/api/zones/").catch(() => []);
     },
