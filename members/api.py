@@ -6,6 +6,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.api_base import RevealSerializer, ScopedViewSet, reveal_allowed
+from accounts.api_export import ExportMixin
 from accounts.models import SecurityAction
 from accounts.scoping import REVEAL_ROLES, user_scope
 from accounts.services import pii_reveal_log, security_event_record
@@ -16,7 +17,7 @@ from . import filters, serializers, services
 from .models import HouseholdLink, PartyBranch, PartyMember
 
 
-class PartyBranchViewSet(ScopedViewSet):
+class PartyBranchViewSet(ExportMixin, ScopedViewSet):
     """党组织。"""
 
     queryset = PartyBranch.objects.all()
@@ -25,7 +26,7 @@ class PartyBranchViewSet(ScopedViewSet):
     ordering_fields = ["id", "name", "kind"]
 
 
-class PartyMemberViewSet(ScopedViewSet):
+class PartyMemberViewSet(ExportMixin, ScopedViewSet):
     """党员。身份证号、电话只显示脱敏形式；完整信息经 reveal 查看并留痕。"""
 
     queryset = PartyMember.objects.all()
@@ -99,7 +100,7 @@ class PartyMemberViewSet(ScopedViewSet):
         )
 
 
-class HouseholdLinkViewSet(DeferredJoinListMixin, ScopedViewSet):
+class HouseholdLinkViewSet(ExportMixin, DeferredJoinListMixin, ScopedViewSet):
     """党员联户：一户一名党员，一名党员10–20户。"""
 
     queryset = HouseholdLink.objects.select_related("member", "household")
