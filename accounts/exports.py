@@ -63,3 +63,53 @@ def security_events_xlsx(rows) -> tuple[tempfile.SpooledTemporaryFile, int]:
     workbook.save(target)
     target.seek(0)
     return target, count
+
+
+def _cell_value(value):
+    """A value of a serializer's output as an xlsx cell value: lists joined, booleans as 是/否, nested
+    objects as their names; texts are stripped of what xlsx cannot hold."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("label") or ", ".join(f"{k}: {v}" for k, v in value.items())
+    elif isinstance(value, (list, tuple)):
+        value = "、".join(str(_cell_value(item) or "") for item in value)
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
+
+
+def rows_xlsx(title: str, headers: list[str], rows) -> tuple[tempfile.SpooledTemporaryFile, int]:
+    """Any list as an xlsx file, written row by row (write-only mode): `rows` yields lists of values in the
+    order of `headers`. Every text is a text cell (a value starting with "=" never becomes a formula).
+    Returns the file (at position 0) and the row count."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(ILLEGAL_CHARACTERS_RE.sub("", title)[:31] or "Sheet1")
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for text in headers:
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(text)))
+        cell.font = bold
+        cell.data_type = "s"
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for row in rows:
+        cells = []
+        for value in row:
+            value = _cell_value(value)
+            if isinstance(value, str):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                cells.append(cell)
+            else:
+                cells.append(value)
+        sheet.append(cells)
+        count += 1
+    target = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    workbook.save(target)
+    target.seek(0)
+    return target, count

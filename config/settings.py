@@ -404,6 +404,9 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # The security log page and API (/security/, /api/security-events/): one xlsx export holds at most this many rows
 # (a larger one is refused with a message asking for narrower filters).
 SECURITY_LOG_EXPORT_MAX_ROWS = env.int("SECURITY_LOG_EXPORT_MAX_ROWS", default=100_000)
+# Every list's xlsx export (GET /api/<list>/export/, accounts.api_export): above this many rows it is refused
+# (400, asking for narrower filters); below it the rows are read in chunks and the file streams from a temp file.
+LIST_EXPORT_MAX_ROWS = env.int("LIST_EXPORT_MAX_ROWS", default=200_000)
 
 # --- Logins (issue 8 §2) ---
 # Password validators, lockout, session limits, API tokens, optional TOTP, HTTPS defaults.

@@ -12,6 +12,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from accounts.api_base import ScopedViewSet, reveal_allowed, scoped_row
+from accounts.api_export import ExportMixin
 from accounts.permissions import ScopedAccess
 from accounts.scoping import VILLAGE_UP, user_scope
 from zones.models import WorkZone
@@ -177,7 +178,7 @@ class DutyShiftViewSet(ScopedViewSet):
         return Response(serializers.RotaGapSerializer(rota_gaps(rooms, start=start, end=end), many=True).data)
 
 
-class DisputeCaseViewSet(DeferredJoinListMixin, ScopedViewSet):
+class DisputeCaseViewSet(ExportMixin, DeferredJoinListMixin, ScopedViewSet):
     """矛盾纠纷案件：村里看本村的，工作区看所辖各村的；状态变更通过各操作（action）完成，每次都记入办理记录。"""
 
     queryset = DisputeCase.objects.all()

@@ -2,21 +2,23 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from accounts.api_base import RevealSerializer, ScopedViewSet, reveal_allowed
+from accounts.api_export import ExportMixin
 from accounts.models import SecurityAction
 from accounts.scoping import REVEAL_ROLES, user_scope
 from accounts.services import pii_reveal_log, security_event_record
 from core import pii
 from core.listing import DeferredJoinListMixin
+from villages.models import Village
 
 from . import filters, serializers, services
 from .models import HouseholdLink, PartyBranch, PartyMember
 
 
-class PartyBranchViewSet(ScopedViewSet):
+class PartyBranchViewSet(ExportMixin, ScopedViewSet):
     """党组织。"""
 
     queryset = PartyBranch.objects.all()
@@ -25,7 +27,7 @@ class PartyBranchViewSet(ScopedViewSet):
     ordering_fields = ["id", "name", "kind"]
 
 
-class PartyMemberViewSet(ScopedViewSet):
+class PartyMemberViewSet(ExportMixin, ScopedViewSet):
     """党员。身份证号、电话只显示脱敏形式；完整信息经 reveal 查看并留痕。"""
 
     queryset = PartyMember.objects.all()
@@ -106,12 +108,8 @@ class PartyMemberViewSet(ScopedViewSet):
     def accounts(self, request):
         params = serializers.MemberAccountsSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        from villages.models import Village
-
         village = user_scope(request.user).filter(Village.objects.all()).filter(pk=params.validated_data["village"]).first()
         if village is None:
-            from rest_framework.exceptions import ValidationError
-
             raise ValidationError({"village": ["村/社区不存在或不在您的管辖范围内。"]})
         result = services.member_accounts_create(by=request.user, village=village, request=request,
                                                  apply=params.validated_data["apply"])
@@ -121,7 +119,7 @@ class PartyMemberViewSet(ScopedViewSet):
         return response
 
 
-class HouseholdLinkViewSet(DeferredJoinListMixin, ScopedViewSet):
+class HouseholdLinkViewSet(ExportMixin, DeferredJoinListMixin, ScopedViewSet):
     """党员联户：一户一名党员，一名党员10–20户。"""
 
     queryset = HouseholdLink.objects.select_related("member", "household")

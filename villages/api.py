@@ -4,6 +4,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.api_base import RevealSerializer, ScopedViewSet, reveal_allowed
+from accounts.api_export import ExportMixin
 from accounts.api_moves import MoveSpec, move_action
 from accounts.services import pii_reveal_log
 from core.listing import DeferredJoinListMixin
@@ -12,7 +13,7 @@ from . import filters, serializers, services
 from .models import Household, MicroGrid, NaturalVillage, Village, VillageCadre
 
 
-class VillageViewSet(ScopedViewSet):
+class VillageViewSet(ExportMixin, ScopedViewSet):
     """村/社区。"""
 
     queryset = Village.objects.select_related("zone")
@@ -21,7 +22,7 @@ class VillageViewSet(ScopedViewSet):
     ordering_fields = ["id", "name", "zone"]
 
 
-class VillageCadreViewSet(ScopedViewSet):
+class VillageCadreViewSet(ExportMixin, ScopedViewSet):
     """村两委干部、第一书记。"""
 
     queryset = VillageCadre.objects.all()
@@ -67,7 +68,7 @@ class MicroGridViewSet(ScopedViewSet):
         return services.grid_update(grid=serializer.instance, **data)
 
 
-class HouseholdViewSet(DeferredJoinListMixin, ScopedViewSet):
+class HouseholdViewSet(ExportMixin, DeferredJoinListMixin, ScopedViewSet):
     """户（四色走访对象）。电话仅显示脱敏形式。"""
 
     queryset = Household.objects.select_related("grid", "natural_village", "village", "zone", "link__member")

@@ -4,6 +4,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.api_base import ScopedViewSet, scoped_row
+from accounts.api_export import ExportMixin
 from accounts.scoping import user_scope
 from core.listing import DeferredJoinListMixin
 from villages.models import Household
@@ -62,7 +63,7 @@ class VisitPolicyViewSet(ScopedViewSet):
         return Response(serializers.PolicyValuesSerializer(values.as_dict()).data)
 
 
-class ColorChangeViewSet(ScopedViewSet):
+class ColorChangeViewSet(ExportMixin, ScopedViewSet):
     """四色分类调整及其历史。调为橙色、红色须填写原因；调整后立即重新安排下次走访日期。记录不可修改。"""
 
     queryset = ColorChange.objects.all()
@@ -96,7 +97,7 @@ class ColorChangeViewSet(ScopedViewSet):
         return self.get_paginated_response(serializers.ColorSuggestionSerializer(page, many=True).data)
 
 
-class VisitViewSet(DeferredJoinListMixin, ScopedViewSet):
+class VisitViewSet(ExportMixin, DeferredJoinListMixin, ScopedViewSet):
     """走访记录。登记人7天内可更正，之后只能由工作区更正；每次更正都留痕（history）。"""
 
     queryset = Visit.objects.all()

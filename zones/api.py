@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api_base import ScopedViewSet
+from accounts.api_export import ExportMixin
 
 from . import filters, serializers, services
 from .models import CommitteeMember, CommitteeRole, OfficeKind, PartyInstructor, SunkCadrePosting, Town, WorkZone, ZoneOffice
@@ -63,7 +64,7 @@ class CommitteeMemberViewSet(ScopedViewSet):
     ordering_fields = ["id", "name", "role"]
 
 
-class SunkCadrePostingViewSet(ScopedViewSet):
+class SunkCadrePostingViewSet(ExportMixin, ScopedViewSet):
     """下沉干部。"""
 
     queryset = SunkCadrePosting.objects.select_related("office")
@@ -72,7 +73,7 @@ class SunkCadrePostingViewSet(ScopedViewSet):
     ordering_fields = ["id", "name", "start_date", "end_date"]
 
 
-class PartyInstructorViewSet(ScopedViewSet):
+class PartyInstructorViewSet(ExportMixin, ScopedViewSet):
     """党建指导员（"1+1"）。"""
 
     queryset = PartyInstructor.objects.select_related("cadre", "village")

@@ -319,12 +319,38 @@
       </div>`,
   };
 
+  /** Download a file from GET `url` (e.g. a list's …/export/ xlsx); a refusal is shown as a message. */
+  async function download(url, params) {
+    let response;
+    try {
+      response = await fetch(buildUrl(url, params), { credentials: "same-origin" });
+    } catch (e) {
+      showError(new ApiError(0, null, ["网络连接失败，请检查网络后重试。"]));
+      return false;
+    }
+    if (!response.ok) {
+      const data = await response.json().catch(() => null);
+      showError(new ApiError(response.status, data, errorMessages(response.status, data)));
+      return false;
+    }
+    const match = /filename\*=UTF-8''([^;]+)/.exec(response.headers.get("Content-Disposition") || "");
+    const link = document.createElement("a");
+    link.href = window.URL.createObjectURL(await response.blob());
+    link.download = match ? decodeURIComponent(match[1]) : "export.xlsx";
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => window.URL.revokeObjectURL(link.href), 10000);
+    return true;
+  }
+
   // ---- list pages: filters in the address bar, pagination, sorting ---------------------------
 
   /**
    * A mixin for a paginated list over `url`.
    * filters: the empty filter values ({q: "", zone: null, color: []}); arrays are repeated params,
-   * numeric: filter names read from the address bar as numbers, detail: row => its page URL.
+   * numeric: filter names read from the address bar as numbers, detail: row => its page URL,
+   * export: true shows 导出 Excel (GET <url>export/ with the current filters and ordering).
    */
   function listMixin(options) {
     const numeric = options.numeric || [];
@@ -348,7 +374,7 @@
         const initial = fromUrl();
         return {
           filters: initial.filters, page: initial.page, pageSize: initial.pageSize, ordering: "",
-          rows: [], total: 0, loading: false,
+          rows: [], total: 0, loading: false, canExport: !!options.export, exporting: false,
         };
       },
       mounted() {
@@ -388,6 +414,18 @@
             showError(e);
           } finally {
             this.loading = false;
+          }
+        },
+        /** The list with its current filters and ordering as xlsx (GET <url>export/, no paging). */
+        async exportExcel() {
+          this.exporting = true;
+          try {
+            const params = Object.assign({}, this.filters, { ordering: this.ordering });
+            if (await download(options.url + "export/", params)) {
+              ElementPlus.ElMessage({ type: "success", message: "已导出，导出记录已写入安全日志。" });
+            }
+          } finally {
+            this.exporting = false;
           }
         },
         search() {
@@ -592,6 +630,7 @@
     readJson,
     busy,
     listMixin,
+    download,
     dialogMixin,
     chartMixin,
     /** Register a component for every page's app (call before mount). */

@@ -3,6 +3,7 @@ Platform.page({
   mixins: [
     Platform.listMixin({
       url: "/api/members/",
+      export: true, // 导出 Excel: GET /api/members/export/ with the same filters
       filters: { q: "", village: null, status: null, duty: null, quota: null, is_flowing: null },
       numeric: ["village"],
       detail: (row) => "/members/" + row.id + "/",

@@ -3,6 +3,7 @@ Platform.page({
   mixins: [
     Platform.listMixin({
       url: "/api/households/",
+      export: true, // 导出 Excel: GET /api/households/export/ with the same filters
       filters: { q: "", zone: null, village: null, grid: null, color: [], tag: null, linked: null },
       numeric: ["zone", "village", "grid"],
       detail: (row) => "/households/" + row.id + "/",
