@@ -8,7 +8,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.core.serializers.json import DjangoJSONEncoder
 from django.apps import apps
-from django.db import connection
 from django.db.models import Count, F, Max, Min, Q
 from stdnum.cn import ric
 
@@ -20,32 +19,10 @@ from members.models import LINK_MAX, LINK_MIN, Duty, HouseholdLink, PartyBranch,
 from villages.models import Household, HouseholdColor, MicroGrid, NaturalVillage, Village, VillageCadre
 from zones.models import CommitteeMember, PartyInstructor, SunkCadrePosting, Town, WorkZone, ZoneOffice
 
+from .conftest import empty_demo_data, seed
+
 pytestmark = pytest.mark.django_db
 DUTY_ORDER = list(Duty.values)
-
-
-def seed(**options) -> str:
-    out = io.StringIO()
-    call_command("seed_demo", scale="zone", stdout=out, **options)
-    return out.getvalue()
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """One zone-scale seed for the whole module (committed); each test runs in its own rolled-back transaction."""
-    with django_db_blocker.unblock():
-        output = seed(reset=True)
-    yield output
-    with django_db_blocker.unblock():
-        _empty_demo_data()
-        User.objects.filter(username__in=demo.DEMO_USERNAMES).delete()
-
-
-def _empty_demo_data():
-    from demo.management.commands.seed_demo import seeded_tables
-
-    with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in seeded_tables()) + " RESTART IDENTITY CASCADE")
 
 
 def test_zone_scale_has_the_yanman_shape(seeded):
@@ -193,7 +170,7 @@ def test_reset_rebuilds_and_users_only_is_idempotent(seeded):
 
 
 def test_users_only_needs_data(seeded):
-    _empty_demo_data()  # rolled back with the test's transaction
+    empty_demo_data()  # rolled back with the test's transaction
     with pytest.raises(CommandError, match="seed_demo"):
         call_command("seed_demo", users_only=True, stdout=io.StringIO())
 

@@ -9,7 +9,6 @@ from django.db.models import Count
 
 from accounts.models import User
 from accounts.scoping import user_scope
-from demo import accounts as demo
 from mediation.models import CaseLevel, CaseState, DisputeCase, DutyOfficer, DutyShift, MediationRoom
 from notifications.models import Notification
 from villages.models import Household
@@ -17,26 +16,9 @@ from visits import selectors
 from visits.models import COLORS, ColorChange, HouseholdVisitState, Reminder, Visit
 from zones.models import WorkZone
 
+from .conftest import seed
+
 pytestmark = pytest.mark.django_db
-
-
-def seed(**options) -> str:
-    out = io.StringIO()
-    call_command("seed_demo", scale="zone", stdout=out, **options)
-    return out.getvalue()
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        output = seed(reset=True)
-    yield output
-    with django_db_blocker.unblock():
-        from demo.management.commands.seed_demo import seeded_tables
-
-        with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in seeded_tables()) + " RESTART IDENTITY CASCADE")
-        User.objects.filter(username__in=demo.DEMO_USERNAMES).delete()
 
 
 def test_output_names_the_year(seeded):
