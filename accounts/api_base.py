@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -185,9 +185,15 @@ class ScopedViewSet(viewsets.ModelViewSet):
         """The rows before the scope applies: by default the class's ``queryset`` (with its joins)."""
         return self.queryset.all()
 
+    # actions that list rows: archived rows leave them (``?archived=true`` lists only the archived ones)
+    listing_actions = ("list", "export")
+
     def get_queryset(self):
-        queryset = self.get_scoped_queryset()
-        return user_scope(self.request.user).filter(queryset)
+        queryset = user_scope(self.request.user).filter(self.get_scoped_queryset())
+        if self.action in self.listing_actions and records.is_archivable(queryset.model):
+            archived = str(self.request.query_params.get("archived", "")).lower() in ("1", "true", "yes")
+            queryset = queryset.filter(archived_at__isnull=not archived)
+        return queryset
 
     @property
     def scope_model(self):
@@ -246,13 +252,43 @@ class ScopedViewSet(viewsets.ModelViewSet):
             self.destroy_instance(instance)
 
     def destroy_instance(self, instance):
-        records.record_delete(instance)
+        """DELETE: an archivable record is archived (kept, with its history); any other row is deleted."""
+        if records.is_archivable(type(instance)):
+            records.record_archive(instance)
+        else:
+            records.record_delete(instance)
+
 
     @extend_schema(summary="变更记录", responses=HistoryEntrySerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         """谁、何时、改了什么（审计记录）。"""
         return Response(HistoryEntrySerializer(history_for(self.get_object()), many=True).data)
+
+
+ARCHIVED_PARAMETER = OpenApiParameter(
+    "archived", bool, description="true：只列出已归档的记录（默认只列出未归档的）", required=False)
+
+
+class ArchiveMixin:
+    """For a viewset of an archivable model (``core.models.Archivable``): DELETE archives (ScopedViewSet's
+    ``destroy_instance``), ``POST …/{id}/restore/`` restores, and lists take ``?archived=true``."""
+
+    @extend_schema(parameters=[ARCHIVED_PARAMETER])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="恢复已归档的记录", request=None, filters=False)
+    @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[])
+    def restore(self, request, pk=None):
+        """把已归档的记录恢复到列表中（其上级已归档时拒绝，409）。"""
+        instance = self.get_object()
+        if not records.is_archivable(type(instance)):
+            raise Http404
+        with transaction.atomic():
+            self.ensure_writable(instance)
+            records.record_restore(instance)
+        return self.retrieve(request, pk=pk)
 
 
 class RevealSerializer(serializers.Serializer):

@@ -12,6 +12,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .records import ArchiveRefused
+
 
 # The dates the platform takes (2000 would refuse a party member who joined in 1985): outside them date
 # arithmetic (a day after 9999-12-31, a time zone before year 1) would fail as a 500, not a 400.
@@ -85,6 +87,8 @@ def exception_handler(exc, context):
             exc = ValidationError({k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()})
         else:
             exc = ValidationError({"non_field_errors": exc.messages})
+    elif isinstance(exc, ArchiveRefused):
+        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
     elif isinstance(exc, ProtectedError):
         return Response({"detail": "该记录仍有关联数据，不能删除。"}, status=status.HTTP_409_CONFLICT)
     elif isinstance(exc, IntegrityError):

@@ -23,3 +23,21 @@ class PiiCanary(models.Model):
 
     def __str__(self):
         return self.key_id
+
+
+class Archivable(models.Model):
+    """A record that is archived (归档), never deleted: it leaves lists but keeps its history and its page.
+
+    ``archived_at`` is set by ``core.records.record_archive`` (and cleared by ``record_restore``); the
+    API's DELETE on such a model archives. Rows that still have active (unarchived) rows under them
+    refuse, so nothing is left hanging under an archived parent.
+    """
+
+    archived_at = models.DateTimeField("归档时间", null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None

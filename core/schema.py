@@ -49,7 +49,7 @@ ERROR_DESCRIPTIONS = {
     401: "API 令牌无效、已过期或已撤销",
     403: "未登录，或无权进行此操作、无权写入该位置",
     404: "对象不存在或不在您的管辖范围内（或页码超出范围）",
-    409: "该记录仍有关联数据，不能删除",
+    409: "该记录仍有关联数据，不能删除或归档",
     429: "请求过于频繁或账号/地址已被临时锁定，请稍后再试",
 }
 WRITE_METHODS = ("POST", "PUT", "PATCH")
@@ -94,7 +94,7 @@ class ProjectAutoSchema(AutoSchema):
             codes.add(400)
         if "{" in self.path or self._paginated() or (self.method == "GET" and self._query_parameters()):
             codes.add(404)
-        if self.method == "DELETE":
+        if self.method == "DELETE" or getattr(self.view, "action", None) == "restore":
             codes.add(409)
         if getattr(self.view, "throttle_scope", None):
             codes.add(429)

@@ -200,3 +200,46 @@ class Household(PinyinKeyMixin, pii.ProtectedPhoneMixin, models.Model):
         self.village_id = grid.village_id
         self.zone_id = grid.village.zone_id
         self.town_id = grid.village.zone.town_id
+
+
+class PersonRelation(models.TextChoices):
+    HEAD = "户主", "户主"
+    SPOUSE = "配偶", "配偶"
+    CHILD = "子女", "子女"
+    CHILD_IN_LAW = "儿媳/女婿", "儿媳/女婿"
+    GRANDCHILD = "孙辈", "孙辈"
+    PARENT = "父母", "父母"
+    SIBLING = "兄弟姐妹", "兄弟姐妹"
+    OTHER = "其他", "其他"
+
+
+@pghistory.track()
+class HouseholdPerson(models.Model):
+    """户成员：户里的人（户主在内）。一户登记了成员时，户的人口数随成员名单。"""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="people", verbose_name="户")
+    name = models.CharField("姓名", max_length=50)
+    relation = models.CharField("与户主关系", max_length=10, choices=PersonRelation.choices)
+    birth_year = models.PositiveSmallIntegerField("出生年份", null=True, blank=True)
+    tags = ArrayField(models.CharField(max_length=10, choices=CircumstanceTag.choices), default=list, blank=True,
+                      verbose_name="情况标签")
+    position = models.PositiveSmallIntegerField("顺序", default=0)
+
+    scope = ScopeSpec(
+        town="household__town", zone="household__zone", village="household__village",
+        natural_village="household__natural_village", grid="household__grid", member="household__link__member",
+        writers=VILLAGE_UP,
+    )
+
+    class Meta:
+        verbose_name = "户成员"
+        verbose_name_plural = "户成员"
+        ordering = ["household", "position", "id"]
+        constraints = [
+            models.CheckConstraint(name="person_relation_valid", condition=Q(relation__in=PersonRelation.values)),
+            models.CheckConstraint(name="person_birth_year_range",
+                                   condition=Q(birth_year__isnull=True) | Q(birth_year__gte=1900, birth_year__lte=2100)),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -5,6 +5,8 @@ domain events of ``villages/events.py``, emitted here after the write, in its tr
 """
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -12,7 +14,7 @@ from core import records
 from core.moves import node_move
 
 from . import events
-from .models import CircumstanceTag, Household, MicroGrid, NaturalVillage
+from .models import CircumstanceTag, Household, HouseholdPerson, MicroGrid, NaturalVillage, PersonRelation
 
 
 def _clean_household(household: Household) -> None:
@@ -122,3 +124,62 @@ def natural_village_move(*, natural_village: NaturalVillage, to_village, apply: 
                          "grids": MicroGrid.objects.filter(natural_village=natural_village),
                          "households": Household.objects.filter(natural_village=natural_village),
                      }, carry=carry, apply=apply)
+
+
+PEOPLE_MAX = 30  # a household register (户口簿) has far fewer pages; more is a mistake in the list
+
+
+def clean_people(people: list[dict]) -> list[HouseholdPerson]:
+    """Validate a household's list of people; errors name the row and the field: {"people": ["第2人：出生年份…"]}.
+    Each item: name, relation, birth_year (optional), tags (optional)."""
+    errors = []
+    rows = []
+    this_year = datetime.date.today().year
+    heads = 0
+    if len(people) > PEOPLE_MAX:
+        raise ValidationError({"people": [f"户成员：一户最多登记 {PEOPLE_MAX} 人。"]})
+    for i, item in enumerate(people, start=1):
+        name = str(item.get("name") or "").strip()
+        relation = item.get("relation") or ""
+        birth_year = item.get("birth_year")
+        tags = list(item.get("tags") or [])
+        if not name:
+            errors.append(f"第{i}人：姓名不能为空。")
+        elif len(name) > 50:
+            errors.append(f"第{i}人：姓名最多50个字。")
+        if relation not in PersonRelation.values:
+            errors.append(f"第{i}人：与户主关系须是{'、'.join(PersonRelation.values)}之一。")
+        heads += relation == PersonRelation.HEAD
+        if birth_year in ("", None):
+            birth_year = None
+        else:
+            try:
+                birth_year = int(birth_year)
+            except (TypeError, ValueError):
+                birth_year = -1
+            if not 1900 <= birth_year <= this_year:
+                errors.append(f"第{i}人：出生年份须在1900—{this_year}之间。")
+        bad = [t for t in tags if t not in CircumstanceTag.values]
+        if bad:
+            errors.append(f"第{i}人：未知的情况标签：{'、'.join(map(str, bad))}。")
+        rows.append(HouseholdPerson(name=name, relation=relation, birth_year=birth_year, tags=tags, position=i))
+    if heads > 1:
+        errors.append("户成员：只能有一位户主。")
+    if errors:
+        raise ValidationError({"people": errors})
+    return rows
+
+
+@transaction.atomic
+def household_set_people(*, household: Household, people: list[dict]) -> Household:
+    """Replace a household's people (户成员). When a list is kept, the people count follows it;
+    an empty list removes the people and leaves the count as entered."""
+    rows = clean_people(people)
+    HouseholdPerson.objects.filter(household=household).delete()
+    for row in rows:
+        row.household = household
+    HouseholdPerson.objects.bulk_create(rows)
+    if rows and household.people_count != len(rows):
+        household.people_count = len(rows)
+        household.save(update_fields=["people_count", "updated_at"])
+    return household

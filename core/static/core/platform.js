@@ -611,6 +611,234 @@
     }
   }
 
+
+  // ---- record forms: create / edit / archive over the API ---------------------------------------
+
+  /** Whether the current user may write rows of `model` (its model name, e.g. "household"): /api/me/'s writable. */
+  async function canWrite(model) {
+    const who = await me();
+    return (who.writable || []).includes(model);
+  }
+
+  /** Which of `models` the user may write: {household: true, ...} (for v-if on buttons). */
+  async function writableMap(models) {
+    const who = await me();
+    const writable = new Set(who.writable || []);
+    return Object.fromEntries(models.map((m) => [m, writable.has(m)]));
+  }
+
+  /** Ask, then DELETE `url` (an archivable record is archived, not deleted). True when done. */
+  async function archiveRecord(url, name) {
+    try {
+      await ElementPlus.ElMessageBox.confirm(
+        "归档后「" + name + "」不再出现在列表中，变更记录仍保留，可随时恢复。", "确认归档",
+        { confirmButtonText: "归档", cancelButtonText: "取消", type: "warning" });
+    } catch (e) {
+      return false;
+    }
+    try {
+      await api.delete(url);
+    } catch (e) {
+      return false;
+    }
+    ElementPlus.ElMessage({ type: "success", message: "已归档：" + name });
+    return true;
+  }
+
+  /** POST …/restore/ for an archived record. True when done. */
+  async function restoreRecord(url, name) {
+    try {
+      await api.post(url + "restore/");
+    } catch (e) {
+      return false;
+    }
+    ElementPlus.ElMessage({ type: "success", message: "已恢复：" + name });
+    return true;
+  }
+
+  /** A field's messages without the "标签：" prefix the API puts on them (the label is beside the field). */
+  function fieldMessages(value, label) {
+    return flattenMessages(value).map((m) => (label && m.startsWith(label + "：") ? m.slice(label.length + 1) : m)).join("；");
+  }
+
+  /**
+   * Splits a 400 body into {field: message} for the fields shown and a list of the other messages.
+   * Nested errors (a list of people) are kept whole under their field for the field's own component.
+   */
+  function splitErrors(data, fields) {
+    const byField = {};
+    const rest = [];
+    if (!data || typeof data !== "object" || typeof data.detail === "string") {
+      return { byField, rest: data && data.detail ? [data.detail] : [] };
+    }
+    const labels = Object.fromEntries(fields.map((f) => [f.name, f.label]));
+    for (const [name, value] of Object.entries(data)) {
+      if (name in labels) byField[name] = value;
+      else rest.push(...flattenMessages(value));
+    }
+    return { byField, rest };
+  }
+
+  /**
+   * <record-form v-model="open" title="新增户" url="/api/households/" :record="row|null" :fields="[...]" @saved="...">
+   * A dialog form over one API collection: POST `url` for a new record, PATCH `url + id + "/"` for `record`.
+   * fields: [{name, label, type: text|textarea|number|date|select|multiselect|remote|switch|tags,
+   *           options | choices (a page choice kind) | remote: {url, label(row), params}, initialLabel(record),
+   *           required, help, placeholder, min, max, readonlyOnEdit, visible(form)}].
+   * initial: values for a new record; body(form): the request body (default: the form's fields).
+   * The API's field errors appear beside their fields; other refusals above the form. Nothing is kept on a refusal.
+   */
+  const RecordForm = {
+    name: "RecordForm",
+    mixins: [dialogMixin],
+    props: {
+      title: { type: String, required: true },
+      url: { type: String, required: true },
+      record: { type: Object, default: null },
+      fields: { type: Array, required: true },
+      initial: { type: Object, default: () => ({}) },
+      body: { type: Function, default: null },
+      width: { type: String, default: "640px" },
+    },
+    data: () => ({ form: {}, errors: {}, general: [], remoteOptions: {}, remoteLoading: {} }),
+    computed: {
+      shown() {
+        return this.fields.filter((f) => !f.visible || f.visible(this.form));
+      },
+      editing() {
+        return !!(this.record && this.record.id);
+      },
+    },
+    watch: {
+      modelValue: {
+        immediate: true,
+        handler(open) {
+          if (open) this.reset();
+        },
+      },
+    },
+    methods: {
+      reset() {
+        const form = {};
+        this.remoteOptions = {};
+        for (const f of this.fields) {
+          const empty = f.type === "multiselect" || f.type === "tags" ? [] : f.type === "switch" ? false : null;
+          let value = this.record && f.name in this.record ? this.record[f.name] : (f.name in this.initial ? this.initial[f.name] : empty);
+          if (Array.isArray(value)) value = value.slice();
+          form[f.name] = value;
+          if (f.type === "remote") {
+            const label = this.record && f.initialLabel ? f.initialLabel(this.record) : (this.initial && f.initialLabel ? f.initialLabel(this.initial) : null);
+            this.remoteOptions[f.name] = value != null && label ? [{ value, label }] : [];
+          }
+        }
+        this.form = form;
+        this.errors = {};
+        this.general = [];
+      },
+      inputId(f) {
+        return "rf-" + f.name;
+      },
+      options(f) {
+        if (f.options) return typeof f.options === "function" ? f.options(this.form) : f.options;
+        if (f.choices) return choices[f.choices] || [];
+        return [];
+      },
+      async searchRemote(f, query) {
+        this.remoteLoading[f.name] = true;
+        try {
+          const params = Object.assign({ q: query || undefined, page_size: 30 },
+            typeof f.remote.params === "function" ? f.remote.params(this.form) : f.remote.params);
+          const page = await api.get(f.remote.url, params, { quiet: true });
+          const rows = Array.isArray(page) ? page : page.results;
+          const found = rows.map((r) => ({ value: r.id, label: f.remote.label ? f.remote.label(r) : r.name }));
+          const current = (this.remoteOptions[f.name] || []).find((o) => o.value === this.form[f.name]);
+          if (current && !found.some((o) => o.value === current.value)) found.unshift(current);
+          this.remoteOptions[f.name] = found;
+        } catch (e) {
+          this.remoteOptions[f.name] = [];
+        } finally {
+          this.remoteLoading[f.name] = false;
+        }
+      },
+      errorOf(f) {
+        return f.name in this.errors ? fieldMessages(this.errors[f.name], f.label) : "";
+      },
+      requestBody() {
+        const data = {};
+        for (const f of this.shown) {
+          if (this.editing && f.readonlyOnEdit) continue;
+          let value = this.form[f.name];
+          if (f.type === "number" && value === "") value = null;
+          data[f.name] = value;
+        }
+        return this.body ? this.body(data, this.form) : data;
+      },
+      async submit() {
+        this.errors = {};
+        this.general = [];
+        this.saving = true;
+        try {
+          const body = this.requestBody();
+          const saved = this.editing
+            ? await api.patch(this.url + this.record.id + "/", body, { quiet: true })
+            : await api.post(this.url, body, { quiet: true });
+          ElementPlus.ElMessage({ type: "success", message: (this.editing ? "已保存：" : "已新增：") + this.title.replace(/^(新增|编辑)/, "") });
+          this.open = false;
+          this.$emit("saved", saved);
+        } catch (e) {
+          if (e.status === 400) {
+            const { byField, rest } = splitErrors(e.data, this.shown);
+            this.errors = byField;
+            this.general = rest;
+            this.$nextTick(() => {
+              const first = this.$el && this.$el.ownerDocument.querySelector(".pf-record-form .is-error input, .pf-record-form .is-error textarea");
+              if (first) first.focus();
+            });
+          } else {
+            this.general = e.messages || ["保存失败。"];
+          }
+        } finally {
+          this.saving = false;
+        }
+      },
+    },
+    template: `
+      <el-dialog v-model="open" :title="title" :width="width" class="pf-record-form" append-to-body :close-on-click-modal="false" destroy-on-close>
+        <el-alert v-if="general.length" type="error" :closable="false" show-icon class="pf-form-alert" role="alert">
+          <div v-for="(m, i) in general" :key="i">[[ m ]]</div>
+        </el-alert>
+        <el-form :model="form" label-position="top" @submit.prevent="submit" novalidate>
+          <el-form-item v-for="f in shown" :key="f.name" :label="f.label" :for="inputId(f)" :error="errorOf(f)" :required="!!f.required">
+            <el-select v-if="f.type === 'select' || f.type === 'multiselect'" v-model="form[f.name]" :id="inputId(f)" :multiple="f.type === 'multiselect'"
+                       :clearable="!f.required" :placeholder="f.placeholder || '请选择'" :disabled="editing && f.readonlyOnEdit" style="width: 100%">
+              <el-option v-for="o in options(f)" :key="String(o.value)" :label="o.label" :value="o.value"></el-option>
+            </el-select>
+            <el-select v-else-if="f.type === 'remote'" v-model="form[f.name]" :id="inputId(f)" filterable remote :remote-method="(q) => searchRemote(f, q)"
+                       :loading="remoteLoading[f.name]" :clearable="!f.required" :placeholder="f.placeholder || '输入名称搜索'" :disabled="editing && f.readonlyOnEdit"
+                       @visible-change="(v) => v && (remoteOptions[f.name] || []).length <= 1 && searchRemote(f, '')" style="width: 100%">
+              <el-option v-for="o in remoteOptions[f.name] || []" :key="o.value" :label="o.label" :value="o.value"></el-option>
+            </el-select>
+            <el-select v-else-if="f.type === 'tags'" v-model="form[f.name]" :id="inputId(f)" multiple filterable allow-create default-first-option
+                       :placeholder="f.placeholder || '输入后回车'" style="width: 100%">
+              <el-option v-for="o in options(f)" :key="String(o.value)" :label="o.label" :value="o.value"></el-option>
+            </el-select>
+            <el-date-picker v-else-if="f.type === 'date'" v-model="form[f.name]" :id="inputId(f)" type="date" value-format="YYYY-MM-DD"
+                            :placeholder="f.placeholder || '选择日期'" style="width: 100%"></el-date-picker>
+            <el-input-number v-else-if="f.type === 'number'" v-model="form[f.name]" :id="inputId(f)" :min="f.min" :max="f.max" :disabled="editing && f.readonlyOnEdit" controls-position="right"></el-input-number>
+            <el-switch v-else-if="f.type === 'switch'" v-model="form[f.name]" :id="inputId(f)"></el-switch>
+            <el-input v-else v-model="form[f.name]" :id="inputId(f)" :type="f.type === 'textarea' ? 'textarea' : 'text'" :rows="3"
+                      :placeholder="f.placeholder || ''" :disabled="editing && f.readonlyOnEdit" :maxlength="f.maxlength"></el-input>
+            <div v-if="f.help" class="pf-form-help">[[ f.help ]]</div>
+          </el-form-item>
+          <slot :form="form" :errors="errors"></slot>
+        </el-form>
+        <template #footer>
+          <el-button @click="open = false">取消</el-button>
+          <el-button type="primary" :loading="saving" @click="submit">保存</el-button>
+        </template>
+      </el-dialog>`,
+  };
+
   let pageOptions = {};
   // Components other apps add to every page (e.g. the header's search box, organization/search.js).
   const extraComponents = {};
@@ -633,6 +861,12 @@
     download,
     dialogMixin,
     chartMixin,
+    canWrite,
+    writableMap,
+    archiveRecord,
+    restoreRecord,
+    splitErrors,
+    fieldMessages,
     /** Register a component for every page's app (call before mount). */
     component(name, options) {
       extraComponents[name] = options;
@@ -653,6 +887,7 @@
       }
       app.component("ColorTag", ColorTag);
       app.component("HistoryTimeline", HistoryTimeline);
+      app.component("RecordForm", RecordForm);
       for (const [name, component] of Object.entries(extraComponents)) app.component(name, component);
       const vm = app.mount(selector || "#app");
       document.body.classList.add("pf-ready");
