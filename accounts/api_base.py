@@ -6,6 +6,9 @@ from django.db import transaction
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -169,6 +172,30 @@ def history_for(obj) -> list[dict]:
     return rows
 
 
+UPDATED_SINCE_PARAMETER = OpenApiParameter(
+    "updated_since", OpenApiTypes.DATETIME, required=False,
+    description="增量同步：只列出此时刻（含）之后新增或修改的记录，按修改时间、编号排序；已归档的记录也列出"
+                "（archived_at 不为空，即“墓碑”），以便上级系统同步删除。")
+
+
+def changed_since(queryset, text: str):
+    """Rows written at or after ``text`` (ISO 8601), oldest change first (a stable order to page through),
+    archived ones included as tombstones. A 400 naming the parameter when it is not a time or the list keeps
+    no modification time."""
+    if not any(f.name == "updated_at" for f in queryset.model._meta.concrete_fields):
+        raise serializers.ValidationError({"updated_since": ["updated_since：该列表不记录修改时间，不支持增量同步。"]})
+    try:
+        value = parse_datetime(text.strip().replace(" ", "+")) if text else None
+    except ValueError:  # well formed, but no such day or hour
+        value = None
+    if value is None or not 1900 <= value.year <= 2099:
+        raise serializers.ValidationError(
+            {"updated_since": ["updated_since：时间格式应为 ISO 8601，如 2026-11-01T00:00:00+08:00。"]})
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return queryset.filter(updated_at__gte=value).order_by("updated_at", "pk")
+
+
 class ScopedViewSet(viewsets.ModelViewSet):
     """Subclasses declare ``queryset`` (or implement ``get_scoped_queryset``); never ``get_queryset``.
 
@@ -190,10 +217,20 @@ class ScopedViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         queryset = user_scope(self.request.user).filter(self.get_scoped_queryset())
-        if self.action in self.listing_actions and records.is_archivable(queryset.model):
+        if self.action not in self.listing_actions:
+            return queryset
+        since = self.request.query_params.get("updated_since")
+        if since is not None:
+            return changed_since(queryset, since)
+        if records.is_archivable(queryset.model):
             archived = str(self.request.query_params.get("archived", "")).lower() in ("1", "true", "yes")
             queryset = queryset.filter(archived_at__isnull=not archived)
         return queryset
+
+    def list_parameters(self) -> list:
+        """The query parameters every list of this viewset takes beyond its filters (documented by core.schema)."""
+        model = self.scope_model
+        return [UPDATED_SINCE_PARAMETER] if any(f.name == "updated_at" for f in model._meta.concrete_fields) else []
 
     @property
     def scope_model(self):

@@ -56,6 +56,13 @@ WRITE_METHODS = ("POST", "PUT", "PATCH")
 
 
 class ProjectAutoSchema(AutoSchema):
+    def get_override_parameters(self):
+        """A view's ``list_parameters()`` (e.g. ``updated_since``) join its list and export operations."""
+        parameters = list(super().get_override_parameters())
+        if getattr(self.view, "action", None) in ("list", "export") and hasattr(self.view, "list_parameters"):
+            parameters += self.view.list_parameters()
+        return parameters
+
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         if direction == "response" and field.read_only:
             if field.default is None and not field.allow_null:
