@@ -85,7 +85,7 @@ def _values(codes, level, ids, text):
 
 def test_visit_figures_count_by_hand(world):
     h1, h2, h3, h4 = world["h"]
-    admin, member = world["admin"], world["member"]
+    admin = world["admin"]
     day = datetime.date(2026, 3, 10)
     visit_log(household=h1, author=admin, visitor_user=admin, visited_on=day, method="in_person",
               duties=["policy", "concerns"], concerns="路灯坏了", follow_up_needed=True,
