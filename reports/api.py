@@ -1,15 +1,21 @@
 """The figures' API: ``GET /api/metrics/`` (the registry's definitions) and ``GET /api/metrics/values/``."""
+from urllib.parse import quote
+
+from django.http import HttpResponse
 from django.urls import path
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api_export import XLSX
 from accounts.permissions import AuthenticatedOnly
 from core import metrics
 from core.metrics import MetricError, Period
 
+from .exports import values_workbook
 from .selectors import allowed_nodes, metric_values, parse_nodes
 
 
@@ -66,6 +72,25 @@ class MetricListView(APIView):
         return Response(MetricSerializer(metrics.all_metrics(), many=True).data)
 
 
+def _answer(request) -> tuple[dict, dict]:
+    params = ValuesQuerySerializer(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    data = params.validated_data
+    try:
+        nodes = allowed_nodes(request.user, data["level"], data["ids"])
+    except MetricError as exc:
+        raise ValidationError({"node": [str(exc)]}) from exc
+    period = data["period"]
+    rows = metric_values(nodes, data["codes"], period)
+    if data["compare"]:
+        previous = metric_values(nodes, data["codes"], period.shifted_years(-1))
+        for row, before in zip(rows, previous):
+            row["previous"] = before["value"]
+    answer = {"period": period.key, "period_label": period.label, "start": period.start, "end": period.end,
+              "values": rows}
+    return ValuesSerializer(answer).data, data
+
+
 class MetricValuesView(APIView):
     """节点在统计期内的指标值；只能查询本人管辖的节点（及其下级）。"""
 
@@ -73,26 +98,26 @@ class MetricValuesView(APIView):
 
     @extend_schema(summary="指标值", parameters=[ValuesQuerySerializer], responses=ValuesSerializer)
     def get(self, request):
-        params = ValuesQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
-        try:
-            nodes = allowed_nodes(request.user, data["level"], data["ids"])
-        except MetricError as exc:
-            raise ValidationError({"node": [str(exc)]}) from exc
-        period = data["period"]
-        rows = metric_values(nodes, data["codes"], period)
-        if data["compare"]:
-            previous = metric_values(nodes, data["codes"], period.shifted_years(-1))
-            for row, before in zip(rows, previous):
-                row["previous"] = before["value"]
-        return Response(ValuesSerializer({
-            "period": period.key, "period_label": period.label, "start": period.start, "end": period.end,
-            "values": rows,
-        }).data)
+        return Response(_answer(request)[0])
+
+
+class MetricValuesExportView(APIView):
+    """与“指标值”相同的查询，导出为 Excel（xlsx）：每个节点一行、每个指标一列，附口径说明。"""
+
+    permission_classes = [AuthenticatedOnly]
+
+    @extend_schema(summary="指标值导出 Excel", parameters=[ValuesQuerySerializer],
+                   responses={(200, XLSX): OpenApiTypes.BINARY})
+    def get(self, request):
+        answer, query = _answer(request)
+        response = HttpResponse(values_workbook(answer, query["codes"], compare=query["compare"]), content_type=XLSX)
+        name = quote(f"指标_{answer['period']}.xlsx")
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+        return response
 
 
 URLS = [
     path("metrics/", MetricListView.as_view(), name="metric-list"),
     path("metrics/values/", MetricValuesView.as_view(), name="metric-values"),
+    path("metrics/values/export/", MetricValuesExportView.as_view(), name="metric-values-export"),
 ]

@@ -199,3 +199,31 @@ def test_api_scope_a_zone_committee_reads_its_zone_and_villages_only(world):
     other = client.get("/api/metrics/values/", {"node": f"zone:{world['zone_b'].pk}", "period": "2026"}).json()
     unknown = client.get("/api/metrics/values/", {"node": "zone:999999", "period": "2026"}).json()
     assert other["node"][0].replace(str(world["zone_b"].pk), "N") == unknown["node"][0].replace("999999", "N")
+
+
+def test_export_is_the_same_query_as_an_xlsx(world):
+    import io
+
+    from openpyxl import load_workbook
+
+    client = api_client(world["admin"])
+    answer = client.get("/api/metrics/values/export/", {
+        "node": f"zone:{world['zone_a'].pk},zone:{world['zone_b'].pk}", "period": "2026",
+        "codes": "members.households,members.link_coverage"})
+    assert answer.status_code == 200
+    book = load_workbook(io.BytesIO(answer.content))
+    rows = list(book["指标"].iter_rows(values_only=True))
+    assert rows[1] == ("节点", "户数（户）", "联户覆盖率（%）")
+    assert rows[2] == (world["zone_a"].name, 3, 66.7) and rows[3] == (world["zone_b"].name, 1, 0)
+    assert [r[0] for r in book["口径说明"].iter_rows(min_row=2, values_only=True)] == [
+        "members.households", "members.link_coverage"]
+
+
+def test_metrics_page_is_for_the_levels_of_ones_grants(world):
+    from tests.clients import page_client
+
+    zone_user = make_user("zone_committee", world["zone_a"])
+    answer = page_client(zone_user).get("/reports/metrics/")
+    assert answer.status_code == 200
+    assert answer.context["page_data"]["levels"] == ["zone", "village"]
+    assert page_client(world["admin"]).get("/reports/metrics/").context["page_data"]["levels"][0] == "district"
