@@ -116,6 +116,10 @@ class MetricValuesExportView(APIView):
         return response
 
 
+from .api_reports import ReportViewSet  # noqa: E402  (the reports' routes beside the figures')
+
+ROUTES = [("reports", ReportViewSet)]
+
 URLS = [
     path("metrics/", MetricListView.as_view(), name="metric-list"),
     path("metrics/values/", MetricValuesView.as_view(), name="metric-values"),
