@@ -268,3 +268,78 @@ def _tell_authors(report: Report, title: str, body: str) -> None:
     if user is not None:
         notify(user=user, title=title[:100], body=body or title, link=f"/reports/{report.pk}/", kind="report",
                dedupe_key=f"report:{report.pk}:event:{event.pk}")
+
+
+# ---- a history of filed reports (the demo's year; an office migrating its past reports) --------------
+
+def _summary(kind: str, values: dict) -> str:
+    """A highlight written from the figures themselves (the demo's reports, before anyone edits them)."""
+    def n(code: str) -> str:
+        value = values.get(code)
+        return "—" if value is None else (f"{value:.1f}%" if isinstance(value, float) and code.endswith(
+            ("coverage", "share_in_village", "satisfaction", "link_coverage")) else f"{int(value):,}")
+
+    when = "本月" if kind == ReportKind.ZONE_MONTHLY else "全年"
+    return (f"{when}党员和网格员入户走访 {n('visits.in_person_households')} 户，上门服务群众 {n('visits.people_served')} 人，"
+            f"收集民情 {n('visits.concerns')} 条、当场解决 {n('visits.concerns_on_spot')} 条；轮值调解室受理矛盾纠纷 "
+            f"{n('mediation.received')} 件，现场化解 {n('mediation.on_the_spot')} 件，不出村化解率 "
+            f"{n('mediation.share_in_village')}。")
+
+
+@transaction.atomic
+def reports_file_history(*, kind: str, period: Period, nodes: list, by, states: dict, seed: int = 0) -> int:
+    """File the reports of ``kind`` for ``period`` of many nodes at once, their figures computed in one
+    registry call (frozen as if submitted on time) and their timeline written: ``states`` maps a node id to
+    (state, submitted on time?). Nodes that already have the report are left alone. Returns the reports written."""
+    import random
+
+    from core import metrics
+    from core.metrics import NodeSet
+
+    level = KIND_LEVEL[kind]
+    existing = set(Report.objects.filter(kind=kind, period=period.key).values_list(
+        "zone_id" if level == "zone" else "town_id", flat=True))
+    nodes = [n for n in nodes if n.pk not in existing and n.pk in states]
+    if not nodes:
+        return 0
+    values = metrics.evaluate(figures.report_codes(), NodeSet(level, tuple(n.pk for n in nodes)), period)
+    rng = random.Random(seed)
+    deadline = due_on(kind, period)
+    tz = timezone.get_current_timezone()
+    reports, steps = [], []
+    for node in nodes:
+        state, on_time = states[node.pk]
+        submitted_day = deadline - datetime.timedelta(days=rng.randint(0, 4)) if on_time else \
+            deadline + datetime.timedelta(days=rng.randint(1, 9))
+        submitted = datetime.datetime.combine(submitted_day, datetime.time(rng.randint(9, 17), rng.randint(0, 59)), tz)
+        filed = state != ReportState.DRAFT
+        reports.append(Report(
+            kind=kind, town_id=node.town_id if level == "zone" else node.pk, zone=node if level == "zone" else None,
+            period=period.key, period_start=period.start, period_end=period.end, due_on=deadline,
+            title=_title(kind, node, period), state=state, highlights=_summary(kind, values[node.pk]),
+            figures=values[node.pk] if filed else {}, frozen_at=submitted if filed else None,
+            submitted_at=submitted if filed else None,
+            approved_at=submitted + datetime.timedelta(days=rng.randint(1, 5)) if state == ReportState.APPROVED else None,
+            created_by=by,
+        ))
+    Report.objects.bulk_create(reports)
+    for report in reports:
+        opened = datetime.datetime.combine(report.period_end + datetime.timedelta(days=1), datetime.time(9), tz)
+        steps.append(ReportStep(report=report, action=ReportAction.OPEN, actor=by))
+        if report.submitted_at:
+            steps.append(ReportStep(report=report, action=ReportAction.SUBMIT, actor=by))
+        if report.state == ReportState.RETURNED:
+            steps.append(ReportStep(report=report, action=ReportAction.RETURN, actor=by,
+                                    comment="请补充典型案例和下步打算。"))
+        if report.approved_at:
+            steps.append(ReportStep(report=report, action=ReportAction.APPROVE, actor=by, comment="同意。"))
+        report._opened = opened
+    ReportStep.objects.bulk_create(steps)
+    # the timeline's times are those of the history, not of the load
+    for step in steps:
+        report = step.report
+        step.created_at = {ReportAction.OPEN: report._opened, ReportAction.SUBMIT: report.submitted_at,
+                           ReportAction.RETURN: (report.submitted_at or report._opened) + datetime.timedelta(days=2),
+                           ReportAction.APPROVE: report.approved_at}[step.action]
+    ReportStep.objects.bulk_update(steps, ["created_at"])
+    return len(reports)

@@ -213,3 +213,25 @@ def test_outputs_print_view_pdf_and_xlsx(world):
     book = load_workbook(io.BytesIO(client.get(f"/api/reports/{report['id']}/xlsx/").content))
     rows = {r[1]: r for r in book["指标"].iter_rows(min_row=4, values_only=True)}
     assert rows["户数"][3] == 3 and rows["联户户数"][3] == 1
+
+
+def test_a_history_of_reports_filed_at_once(world):
+    from core.metrics import Period
+
+    period = Period.parse(_last_month())
+    zones = [world["zone_a"], world["zone_b"]]
+    written = services.reports_file_history(
+        kind="zone_monthly", period=period, nodes=zones, by=world["admin"],
+        states={world["zone_a"].pk: ("approved", True), world["zone_b"].pk: ("submitted", False)})
+    assert written == 2
+    again = services.reports_file_history(kind="zone_monthly", period=period, nodes=zones, by=world["admin"],
+                                          states={z.pk: ("approved", True) for z in zones})
+    assert again == 0
+    a = Report.objects.get(zone=world["zone_a"])
+    assert a.figures["members.linked_households"] == 1 and "上门服务群众" in a.highlights
+    assert [s.action for s in a.steps.order_by("created_at")] == ["open", "submit", "approve"]
+    from reports.selectors import completeness
+    from zones.models import Town
+
+    total = completeness("zone_monthly", period, Town.objects.all())["total"]
+    assert (total["submitted"], total["on_time"], total["approved"]) == (2, 1, 1)
