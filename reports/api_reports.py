@@ -160,10 +160,14 @@ class ReportViewSet(ScopedViewSet):
     @extend_schema(summary="报告 PDF（服务器生成）", responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def pdf(self, request, pk=None):
-        from .outputs import report_pdf
+        from .outputs import PdfUnavailable, report_pdf
 
         report = self.get_object()
-        return _download(report_pdf(report, figure_rows(report)[0], request), "application/pdf", f"{report.title}.pdf")
+        try:
+            content = report_pdf(report, figure_rows(report)[0], request)
+        except PdfUnavailable as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return _download(content, "application/pdf", f"{report.title}.pdf")
 
     @extend_schema(summary="报送情况（应报、已报、及时、已审核）", parameters=[serializers.CompletenessQuerySerializer],
                    responses=serializers.CompletenessSerializer, filters=False)
