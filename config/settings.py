@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "visits",
     "mediation",
     "organization",
+    "reports",
     "demo",
 ]
 
@@ -505,3 +506,33 @@ CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT",
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 if REDIS_URL:  # the redis client's own socket timeouts (seconds), so a hung Redis cannot hold a request
     CELERY_BROKER_TRANSPORT_OPTIONS.update({"socket_connect_timeout": 3, "socket_timeout": 10})
+
+# --- Reports (reports app) ------------------------------------------------------
+# Deadlines: a zone's monthly report by this day of the next month; yearly reports by (month, day) of the next year.
+REPORT_MONTHLY_DUE_DAY = env.int("REPORT_MONTHLY_DUE_DAY", default=5)
+REPORT_YEARLY_DUE = tuple(env.list("REPORT_YEARLY_DUE", cast=int, default=[1, 15]))
+REPORT_ATTACHMENT_MAX_MB = env.int("REPORT_ATTACHMENT_MAX_MB", default=10)
+# A late report reminds its zone's committee at once, and the town's staff this many days after the deadline.
+REPORT_ESCALATE_TOWN_DAYS = env.int("REPORT_ESCALATE_TOWN_DAYS", default=5)
+CELERY_BEAT_SCHEDULE["reports-late-reminders"] = {
+    "task": "reports.tasks.remind_late_reports",
+    "schedule": crontab(minute=20, hour=8),
+    "options": {"expires": 6 * 3600},
+}
+
+# Uploaded files (report attachments): never served as static files; each download is a scoped view.
+# MEDIA_STORAGE=s3 keeps them in an S3-compatible store through django-storages (AWS_STORAGE_BUCKET_NAME,
+# AWS_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY; see the README).
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+MEDIA_URL = "/media/"  # not routed: files go out through the apps' download views only
+if env("MEDIA_STORAGE", default="filesystem") == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }

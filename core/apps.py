@@ -21,6 +21,8 @@ class CoreConfig(AppConfig):
 
         # every app's contributions to the page shell: sidebar entries and the labels of its coded values
         autodiscover_modules("menu")
+        # every app's figures for the registry (core/metrics.py)
+        autodiscover_modules("metrics")
 
         # After migrate (and after a test flush, which re-emits the signal): record the newest key.
         post_migrate.connect(_record_pii_key, sender=self, dispatch_uid="core.pii_canary")

@@ -1,0 +1,202 @@
+#!/usr/bin/env python
+"""Figures and reports benchmark (issue 11 §4) at district scale, beside the raw-SQL floor.
+
+Goals: one zone's yearly report assembled ≤ 2 s, one town's ≤ 5 s, the PDF ≤ 10 s; every figure for the whole
+district and a year ≤ 2 s; ``GET /api/metrics/values/`` p95 ≤ 300 ms at 20 clients.
+
+It needs a database with district-scale demo data and its year of activity (``manage.py seed_demo``, users
+admin/town01/zone01). "Assembled" is what ``GET /api/reports/{id}/`` does: every figure of the registry for
+the node and period, and last year's beside it. The floor replays the SQL statements the registry sent
+(captured) on a plain psycopg2 connection: what the work costs without Python. The 20 clients are 20 threads
+in one process, each with its own database connection and Django test client (full middleware, token auth,
+scope), sending requests back to back for a fixed number of rounds.
+
+Only the section between <!-- bench:reports:start --> and <!-- bench:reports:end --> of BENCHMARKS.md is
+rewritten.
+
+    DATABASE_URL=postgres://…/bench_district python bench/reports_bench.py [--rounds 10] [--no-write]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from config.keys import use_development_keys  # noqa: E402
+
+use_development_keys()  # throwaway bench databases: this checkout's dev keys unless keys are set
+
+import django  # noqa: E402
+
+django.setup()
+
+import psycopg2  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from knox.models import AuthToken  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from core import metrics  # noqa: E402
+from core.metrics import NodeSet, Period  # noqa: E402
+from reports.api_reports import figure_rows  # noqa: E402
+from reports.models import Report  # noqa: E402
+from reports.outputs import report_pdf  # noqa: E402
+from zones.models import Town, WorkZone  # noqa: E402
+
+BENCHMARKS = ROOT / "BENCHMARKS.md"
+START, END = "<!-- bench:reports:start -->", "<!-- bench:reports:end -->"
+
+
+def timed(work, repeat: int = 3) -> tuple[float, list[str]]:
+    """Best wall time of `work` in seconds over `repeat` runs, and the SQL of the last run."""
+    best = float("inf")
+    sql: list[str] = []
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            work()
+            best = min(best, time.perf_counter() - started)
+        sql = [q["sql"] for q in queries.captured_queries]
+    return best, sql
+
+
+def floor(sql: list[str], repeat: int = 3) -> float:
+    """The same statements replayed on a plain connection: best of `repeat`, seconds."""
+    settings = connection.settings_dict
+    raw = psycopg2.connect(dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"] or None,
+                           port=settings["PORT"] or None, password=settings["PASSWORD"] or None)
+    best = float("inf")
+    try:
+        with raw.cursor() as cursor:
+            for _ in range(repeat):
+                started = time.perf_counter()
+                for statement in sql:
+                    if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                        cursor.execute(statement)
+                        cursor.fetchall()
+                best = min(best, time.perf_counter() - started)
+    finally:
+        raw.close()
+    return best
+
+
+def unsaved_report(kind: str, node, year: int) -> Report:
+    """A yearly report of a node as the API assembles it (not saved: the bench writes nothing)."""
+    period = Period.parse(str(year))
+    zone = node if kind == "zone_yearly" else None
+    town = node.town if zone is not None else node
+    return Report(kind=kind, town=town, zone=zone, period=period.key, period_start=period.start,
+                  period_end=period.end, due_on=period.end, title=f"{node.name}{year}", id=0)
+
+
+def api_p95(rounds: int, clients: int = 20) -> dict:
+    """p50/p95 of /api/metrics/values/ for a town's zones over a year, `clients` threads at once."""
+    user = User.objects.get(username="town01")
+    town = Town.objects.filter(pk__in=user.assignments.values("town")).first()
+    zones = list(WorkZone.objects.filter(town=town).values_list("pk", flat=True))
+    url = (f"/api/metrics/values/?node={','.join(f'zone:{z}' for z in zones)}&period={timezone.localdate().year}"
+           "&codes=visits.people_served,visits.coverage,mediation.received,mediation.share_in_village,"
+           "members.link_coverage")
+    tokens = [AuthToken.objects.create(user) for _ in range(clients)]
+    times: list[float] = []
+    lock = threading.Lock()
+
+    def run(token: str) -> None:
+        client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+        assert client.get(url).status_code == 200
+        mine = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            response = client.get(url)
+            mine.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.status_code
+        connections.close_all()
+        with lock:
+            times.extend(mine)
+
+    threads = [threading.Thread(target=run, args=(token,)) for _, token in tokens]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    for instance, _ in tokens:
+        instance.delete()
+    times.sort()
+    return {"n": len(times), "p50": statistics.median(times) * 1000, "p95": times[int(0.95 * len(times)) - 1] * 1000,
+            "rps": len(times) / elapsed, "zones": len(zones)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=10, help="requests per client (20 clients)")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    args = parser.parse_args()
+
+    year = timezone.localdate().year
+    households = connection.cursor()
+    households.execute("SELECT count(*) FROM villages_household")
+    scale = households.fetchone()[0]
+    zone = WorkZone.objects.order_by("id").first()
+    town = max(Town.objects.all(), key=lambda t: t.zones.count())
+    rows = []
+
+    zone_report = unsaved_report("zone_yearly", zone, year)
+    seconds, sql = timed(lambda: figure_rows(zone_report))
+    rows.append(("一个工作区的年度报告（全部指标+上年同期）", seconds, floor(sql), 2.0, len(sql)))
+    town_report = unsaved_report("town_yearly", town, year)
+    seconds, sql = timed(lambda: figure_rows(town_report))
+    rows.append((f"一个街道(镇)的年度报告（{town.zones.count()} 个工作区）", seconds, floor(sql), 5.0, len(sql)))
+    figures = figure_rows(zone_report)[0]
+    seconds, _ = timed(lambda: report_pdf(zone_report, figures), repeat=2)
+    rows.append(("一个工作区年度报告的 PDF（WeasyPrint，不含取数）", seconds, None, 10.0, 0))
+    codes = [m.code for m in metrics.all_metrics()]
+    seconds, sql = timed(lambda: metrics.evaluate(codes, NodeSet("district", (None,)), Period.parse(str(year))))
+    rows.append((f"全区一年的全部 {len(codes)} 个指标", seconds, floor(sql), 2.0, len(sql)))
+    api = api_p95(args.rounds)
+
+    lines = [
+        f"Measured {datetime.date.today().isoformat()} on {platform.node()} ({os.cpu_count()} cores), "
+        f"{scale:,} households, year {year} (the demo's year of activity). `python bench/reports_bench.py`.",
+        "",
+        "| work | time | raw-SQL floor | goal | SQL statements |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, seconds, floor_seconds, goal, statements in rows:
+        floor_text = f"{floor_seconds:.2f} s" if floor_seconds is not None else "—"
+        mark = "✓" if seconds <= goal else "✗"
+        lines.append(f"| {name} | {seconds:.2f} s {mark} | {floor_text} | ≤ {goal:.0f} s | {statements or '—'} |")
+    mark = "✓" if api["p95"] <= 300 else "✗"
+    lines += [
+        "",
+        f"`GET /api/metrics/values/` (a town's {api['zones']} zones × 5 figures, one year), 20 clients at once, "
+        f"{api['n']} requests: p50 {api['p50']:.0f} ms, **p95 {api['p95']:.0f} ms** {mark} (goal ≤ 300 ms), "
+        f"{api['rps']:.1f} requests/s.",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_write:
+        body = BENCHMARKS.read_text(encoding="utf-8")
+        block = f"{START}\n{text}\n{END}"
+        if START in body:
+            head, rest = body.split(START, 1)
+            body = head + block + rest.split(END, 1)[1]
+        else:
+            body = body.rstrip() + "\n\n## Figures and reports (issue 11)\n\n" + block + "\n"
+        BENCHMARKS.write_text(body, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

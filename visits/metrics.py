@@ -1,0 +1,120 @@
+"""The figures of four-colour visits (四色走访), for the registry (core/metrics.py).
+
+Activity figures count the visits dated inside the period. State figures (coverage, overdue) are taken as
+of the period's last day: today's live state for a period that reaches today, otherwise the daily coverage
+snapshot of that day (written by the reminder job with the same definition, ``covered_q``/``overdue_q``).
+"""
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+
+from core import metrics
+from core.metrics import NodeSet, Period
+from members.models import Duty
+from villages.models import Household, HouseholdColor
+
+from .models import CoverageSnapshot, Visit, VisitMethod
+from .selectors import covered_q, overdue_q, policies_by_zone, today
+
+GROUP = "四色走访"
+
+metrics.metric("visits.total", "走访次数", "统计期内登记的走访次数（入户、电话、微信/视频合计）。",
+               unit="次", source="visits", group=GROUP)
+metrics.metric("visits.in_person_households", "入户走访户数", "统计期内至少入户走访过一次的户数。",
+               unit="户", source="visits", group=GROUP)
+metrics.metric("visits.people_served", "上门服务群众", "统计期内入户走访过的户的人口数之和（上门服务的群众人数）。",
+               unit="人", source="visits", group=GROUP)
+for _method in VisitMethod:
+    metrics.metric(f"visits.method.{_method.value}", f"走访次数（{_method.label}）",
+                   f"统计期内以“{_method.label}”方式登记的走访次数。", unit="次", source="visits", group=GROUP)
+for _duty in Duty:
+    metrics.metric(f"visits.duty.{_duty.value}", f"履职次数（{_duty.label}）",
+                   f"统计期内走访记录中勾选“{_duty.label}”职责的次数。", unit="次", source="visits", group=GROUP)
+metrics.metric("visits.concerns", "收集民情", "统计期内填写了民情信息的走访条数。", unit="条", source="visits", group=GROUP)
+metrics.metric("visits.concerns_on_spot", "民情当场解决", "统计期内填写了民情信息且未标记“需要跟进”的走访条数。",
+               unit="条", source="visits", group=GROUP)
+metrics.metric("visits.households", "户数", "统计期末在册的户数（当前为实时数，过去的统计期取当日快照）。",
+               unit="户", source="visit_state", group=GROUP)
+metrics.metric("visits.covered", "按期走访户数", "统计期末在其颜色要求的间隔内走访过的户数。",
+               unit="户", source="visit_state", group=GROUP)
+metrics.metric("visits.coverage", "走访覆盖率", "按期走访户数占户数的比例（统计期末）。",
+               unit="%", source="visit_state", group=GROUP)
+metrics.metric("visits.overdue", "逾期未走访户数", "统计期末下次走访日期已过仍未走访的户数。",
+               unit="户", source="visit_state", group=GROUP)
+metrics.metric("visits.red_orange_in_interval", "红橙户按期走访率",
+               "统计期末红色、橙色户中，在其颜色要求的间隔内走访过的比例。", unit="%", source="visit_state", group=GROUP)
+
+
+def _group(rows, key: str | None) -> dict:
+    return {(row[key] if key else None): row for row in rows}
+
+
+@metrics.source("visits")
+def visit_figures(nodes: NodeSet, period: Period) -> dict:
+    visits = Visit.objects.filter(visited_on__range=(period.start, period.end), **nodes.filter("household__"))
+    key = nodes.key("household__")
+    concerns = ~Q(concerns="")
+    measures = {
+        "visits.total": Count("id"),
+        **{f"visits.method.{m}": Count("id", filter=Q(method=m)) for m in VisitMethod.values},
+        **{f"visits.duty.{d}": Count("id", filter=Q(duties__contains=[d])) for d in Duty.values},
+        "visits.concerns": Count("id", filter=concerns),
+        "visits.concerns_on_spot": Count("id", filter=concerns & Q(follow_up_needed=False)),
+    }
+    rows = visits.values(*([key] if key else [])).annotate(**measures) if key else [visits.aggregate(**measures)]
+    result = {k: dict(v) for k, v in _group(rows, key).items()}
+
+    in_person = Visit.objects.filter(household=OuterRef("pk"), method=VisitMethod.IN_PERSON,
+                                     visited_on__range=(period.start, period.end))
+    households = Household.objects.filter(Exists(in_person), **nodes.filter())
+    served = {"visits.in_person_households": Count("id"), "visits.people_served": Sum("people_count", default=0)}
+    column = nodes.key()
+    rows = households.values(column).annotate(**served) if column else [households.aggregate(**served)]
+    for node, row in _group(rows, column).items():
+        result.setdefault(node, {}).update(row)
+    return result
+
+
+@metrics.source("visit_state")
+def visit_state_figures(nodes: NodeSet, period: Period) -> dict:
+    on = today()
+    if period.end >= on:
+        return _live_state(nodes, on)
+    return _snapshot_state(nodes, period.end)
+
+
+def _rates(row: dict) -> dict:
+    row["visits.coverage"] = metrics.share(row["visits.covered"], row["visits.households"])
+    return row
+
+
+def _live_state(nodes: NodeSet, on: datetime.date) -> dict:
+    households = Household.objects.filter(**nodes.filter())
+    policies = policies_by_zone()
+    red_orange = Q(color__in=[HouseholdColor.RED, HouseholdColor.ORANGE])
+    covered = covered_q(policies, on=on)
+    measures = {
+        "visits.households": Count("id"), "visits.covered": Count("id", filter=covered),
+        "visits.overdue": Count("id", filter=overdue_q(on=on)),
+        "red_orange": Count("id", filter=red_orange), "red_orange_covered": Count("id", filter=red_orange & covered),
+    }
+    column = nodes.key()
+    rows = households.values(column).annotate(**measures) if column else [households.aggregate(**measures)]
+    result = {}
+    for node, row in _group(rows, column).items():
+        row = dict(row)
+        row["visits.red_orange_in_interval"] = metrics.share(row.pop("red_orange_covered"), row.pop("red_orange"))
+        result[node] = _rates(row)
+    return result
+
+
+def _snapshot_state(nodes: NodeSet, day: datetime.date) -> dict:
+    """As of a past day: the village snapshots of that day (the red/orange rate is not kept in them: None)."""
+    snapshots = CoverageSnapshot.objects.filter(taken_on=day, **nodes.filter())
+    measures = {"visits.households": Sum("households", default=0), "visits.covered": Sum("covered", default=0),
+                "visits.overdue": Sum("overdue", default=0)}
+    column = nodes.key()
+    rows = snapshots.values(column).annotate(**measures) if column else [snapshots.aggregate(**measures)]
+    return {node: _rates(dict(row)) for node, row in _group(rows, column).items()}
