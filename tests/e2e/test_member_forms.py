@@ -120,3 +120,72 @@ def test_member_form_shows_the_id_number_error_beside_the_field_then_saves(linki
     # the one refused POST (the bad ID number) is the browser's console line "400 (Bad Request)"
     assert [p for p in page.problems if "status of 400" not in p] == []
     assert len(page.problems) == 1
+
+
+def test_detail_page_moves_a_household_then_the_member_leaves_after_the_preview(linking, scenario, live_server, page, screenshot):
+    sign_in(page, live_server, "yanmancun", f"/members/{scenario.member_a.pk}/")
+    links = page.get_by_test_id("member-links")
+    expect(links).to_contain_text("张德福")
+
+    # 改联户党员: 张德福户 from 陈建国 to 赵红梅, whose count (8 → 9) shows before saving
+    links.locator("tr", has_text="张德福").get_by_role("button", name="改联户党员").click()
+    move = page.get_by_test_id("link-move-dialog")
+    expect(move).to_be_visible()
+    move.get_by_label("新的联户党员").click()
+    page.locator(".el-select-dropdown__item:visible", has_text="赵红梅").first.click()
+    expect(move).to_contain_text("现联系 8 户，改后 9 户")
+    move.get_by_role("button", name="保存").click()
+    expect(move).to_be_hidden()
+    expect(links).not_to_contain_text("张德福")
+    expect(links).to_contain_text("王秀英")
+
+    # 离开: the preview says who takes 王秀英户, then it is done
+    page.get_by_test_id("leave-member").click()
+    leave = page.get_by_test_id("leave-dialog")
+    preview = leave.get_by_test_id("leave-preview")
+    expect(preview).to_contain_text("1 户将转出")
+    expect(preview).to_contain_text("赵红梅 1 户")
+    expect(preview).to_contain_text("王秀英")
+    page.mouse.move(0, 0)
+    page.wait_for_timeout(300)
+    assert serious(axe_violations(page)) == []
+    screenshot(page, "leave-preview")
+    leave.get_by_test_id("leave-apply").click()
+    expect(leave).to_be_hidden()
+    expect(page.locator(".pf-title-row, .el-tag", has_text="离开").first).to_be_visible()
+    expect(links).to_contain_text("暂无联系的户")
+    expect(page.get_by_test_id("leave-member")).to_be_hidden()
+    links_of_zhao = page.request.get(f"{live_server.url}/api/household-links/?member={linking['member']}").json()
+    assert links_of_zhao["count"] == 10
+    assert page.problems == []
+
+
+def test_zone_secretary_adds_a_branch_and_archiving_one_with_members_is_refused(scenario, live_server, page, screenshot):
+    sign_in(page, live_server, "yanman", "/members/branches/")
+    table = page.get_by_test_id("branch-table")
+    expect(table).to_contain_text("闫满村党支部")
+    page.get_by_test_id("new-branch").click()
+    form = page.locator(".pf-record-form")
+    form.get_by_label("名称").fill("闫满工作区机关党支部")
+    form.locator(".el-form-item", has_text="类型").locator(".el-select__wrapper").click()
+    page.locator(".el-select-dropdown__item:visible", has_text="机关党组织").first.click()
+    form.get_by_label("街道(镇)").click()
+    page.locator(".el-select-dropdown__item:visible", has_text="明水街道").first.click()
+    form.get_by_label("工作区", exact=True).click()
+    page.locator(".el-select-dropdown__item:visible", has_text="闫满党建工作区").first.click()
+    page.mouse.move(0, 0)
+    assert serious(axe_violations(page)) == []
+    form.get_by_role("button", name="保存").click()
+    expect(form).to_be_hidden()
+    expect(table).to_contain_text("闫满工作区机关党支部")
+
+    table.locator("tr", has_text="闫满村党支部").get_by_role("button", name="归档").click()
+    page.locator(".el-message-box").get_by_role("button", name="归档").click()
+    expect(page.locator(".el-message--error")).to_contain_text("在册党员")
+    expect(table).to_contain_text("闫满村党支部")
+
+    table.locator("tr", has_text="机关党支部").get_by_role("button", name="归档").click()
+    page.locator(".el-message-box").get_by_role("button", name="归档").click()
+    expect(table).not_to_contain_text("机关党支部")
+    screenshot(page, "branches")
+    assert [p for p in page.problems if "status of 409" not in p] == []

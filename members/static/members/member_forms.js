@@ -405,7 +405,7 @@
         </div>
         <template #footer>
           <el-button @click="open = false">取消</el-button>
-          <el-button type="danger" :loading="saving" :disabled="!preview || previewing" @click="submit" data-testid="leave-apply">确认离开</el-button>
+          <el-button type="primary" :loading="saving" :disabled="!preview || previewing" @click="submit" data-testid="leave-apply">确认离开</el-button>
         </template>
       </el-dialog>`,
   };
