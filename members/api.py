@@ -43,7 +43,7 @@ class PartyMemberViewSet(ExportMixin, ScopedViewSet):
 
     def get_scoped_queryset(self):
         # order_by: Meta.ordering is dropped from GROUP BY queries, and pages need a stable order
-        return PartyMember.objects.select_related("branch").annotate(link_count=Count("links")).order_by("id")
+        return PartyMember.objects.select_related("branch", "user").annotate(link_count=Count("links")).order_by("id")
 
     def perform_write(self, serializer):
         data = dict(serializer.validated_data)

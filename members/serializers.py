@@ -40,6 +40,7 @@ class PartyMemberSerializer(ScopedModelSerializer):
     )
     branch_name = serializers.CharField(source="branch.name", read_only=True, label="党组织名称")
     link_count = serializers.IntegerField(read_only=True, label="联户数")
+    user_name = serializers.CharField(source="user.username", read_only=True, default=None, label="平台账号用户名")
     # Never the birth date: with the masked ID number it is the ID number (see core.pii.mask_id_number).
     age_band = serializers.CharField(read_only=True, label="年龄段")
 
@@ -47,7 +48,7 @@ class PartyMemberSerializer(ScopedModelSerializer):
         model = PartyMember
         fields = [
             "id", "branch", "branch_name", "name", "gender", "id_number", "id_number_masked", "age_band", "phone",
-            "phone_masked", "joined_on", "status", "is_flowing", "duties", "left_on", "user", "link_count",
+            "phone_masked", "joined_on", "status", "is_flowing", "duties", "left_on", "user", "user_name", "link_count",
         ]
         read_only_fields = ["gender", "id_number_masked", "phone_masked", "left_on"]
 

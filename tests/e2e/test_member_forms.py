@@ -66,13 +66,25 @@ def test_village_cadre_links_three_households_seeing_the_quota_first(linking, li
         expect(table).to_contain_text("韩秀兰")
         expect(table.locator("tr", has_text="联户1号")).to_contain_text("赵红梅")  # the grid's current links shown
         pick(page, "lb-member", "赵红梅")
-        for name in FREE:
-            table.locator("tr", has_text=name).locator(".el-checkbox").first.click()
-
         quota = dialog.get_by_test_id("lb-quota")
         expect(quota).to_contain_text("现联系 8 户")
+
+        # 改联户党员 in a linked household's row: 联户1号 goes from 赵红梅 to 陈建国 (2 → 3 households)
+        table.locator("tr", has_text="联户1号").get_by_role("button", name="改联户党员").click()
+        move = page.get_by_test_id("link-move-dialog")
+        move.get_by_label("新的联户党员").click()
+        page.locator(".el-select-dropdown__item:visible", has_text="陈建国").first.click()
+        expect(move).to_contain_text("现联系 2 户，改后 3 户")
+        move.get_by_role("button", name="保存").click()
+        expect(move).to_be_hidden()
+        expect(table.locator("tr", has_text="联户1号")).to_contain_text("陈建国")
+        expect(quota).to_contain_text("现联系 7 户")
+
+        for name in FREE:
+            table.locator("tr", has_text=name).locator(".el-checkbox").first.click()
+        expect(quota).to_contain_text("现联系 7 户")
         expect(quota).to_contain_text("本次 3 户")
-        expect(quota).to_contain_text("11 户")
+        expect(quota).to_contain_text("10 户")
         save = dialog.get_by_test_id("lb-save")
         expect(save).to_be_enabled()
         assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
@@ -81,11 +93,12 @@ def test_village_cadre_links_three_households_seeing_the_quota_first(linking, li
 
         save.click()
         expect(dialog).to_be_hidden()
-        expect(page.locator(".el-message--success")).to_contain_text("共 11 户")
+        expect(page.locator(".el-message--success").last).to_contain_text("共 10 户")
         links = page.request.get(f"{live_server.url}/api/household-links/?member={linking['member']}&page_size=50").json()
-        assert links["count"] == 11
+        assert links["count"] == 10
         assert {row["head_name"] for row in links["results"]} >= set(FREE)
-        expect(page.get_by_test_id("member-table").locator("tr", has_text="赵红梅")).to_contain_text("11 户")
+        expect(page.get_by_test_id("member-table").locator("tr", has_text="赵红梅")).to_contain_text("10 户")
+        expect(page.get_by_test_id("member-table").locator("tr", has_text="陈建国")).to_contain_text("3 户")
         screenshot(page, f"{size}-link-bulk-saved")
         assert page.problems == []
     finally:

@@ -242,3 +242,25 @@ def test_village_cadre_may_not_create_branches(client, village):
             "village": village.pk}
     assert client.post("/api/branches/", body, format="json").status_code == 403
     assert not PartyBranch.objects.exists()
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+def test_branch_page_and_the_account_field_for_managers_only(village, branch):
+    from tests.clients import page_client
+
+    cadre = f.make_user("village_cadre", village)
+    zone = f.make_user("zone_committee", village.zone)
+    assert page_client(cadre).get("/members/branches/").status_code == 200
+    assert '"can_pick_user": false' in page_client(cadre).get("/members/").content.decode()
+    assert '"can_pick_user": true' in page_client(zone).get("/members/").content.decode()
+    assert page_client(zone).get("/members/branches/").status_code == 200
+    from django.test import Client
+
+    assert Client().get("/members/branches/").status_code == 302
+
+
+def test_member_row_names_its_account(client, branch):
+    user = f.UserFactory(username="chenjg1")
+    member = f.PartyMemberFactory(branch=branch, user=user)
+    assert client.get(f"/api/members/{member.pk}/").data["user_name"] == "chenjg1"

@@ -31,7 +31,7 @@
       { name: "duties", label: "六大员", type: "multiselect", choices: "duty", placeholder: "可多选，可不选" },
       ...(opts.canPickUser ? [{ name: "user", label: "平台账号", type: "remote", placeholder: "输入用户名或姓名搜索（可不选）",
         remote: { url: "/api/users/", label: (u) => (u.display_name || u.username) + "（" + u.username + "）" },
-        initialLabel: (r) => (r.user ? "账号 #" + r.user : null), help: "该党员登录平台所用的账号（可不选）。" }] : []),
+        initialLabel: (r) => r.user_name || null, help: "该党员登录平台所用的账号（可不选）。" }] : []),
     ];
   }
 
@@ -88,11 +88,12 @@
     name: "LinkBulkDialog",
     mixins: [Platform.dialogMixin, remoteMemberSelect],
     props: { member: { type: Object, default: null } },
+    emits: ["moved"],
     data: () => ({
       grid: null, gridOptions: [], gridsLoading: false, gridRow: null,
       households: [], householdsLoading: false, selected: [],
       memberId: null, preview: null, previewing: false, serverErrors: [],
-      linkMin: LINK_MIN, linkMax: LINK_MAX,
+      linkMin: LINK_MIN, linkMax: LINK_MAX, moveOpen: false, moving: null,
     }),
     computed: {
       memberRow() {
@@ -152,11 +153,15 @@
         this.households = [];
         if (!this.grid) return;
         await Platform.busy(this, "householdsLoading", async () => {
-          const rows = await Platform.api.all("/api/households/", { grid: this.grid, ordering: "id" });
+          const [rows, links] = await Promise.all([
+            Platform.api.all("/api/households/", { grid: this.grid, ordering: "id" }),
+            Platform.api.all("/api/household-links/", { grid: this.grid }),
+          ]);
+          const linkOf = Object.fromEntries(links.map((l) => [l.household, l]));
+          for (const row of rows) row.link = linkOf[row.id] || null;
           this.households = rows.filter((r) => !r.member).concat(rows.filter((r) => r.member)); // the ones to pick first
         });
-        if (!this.member) {
-          this.memberId = null;
+        if (!this.member && !(this.memberId && this.memberRows[this.memberId])) {
           this.searchMembers("", this.memberParams());
         }
       },
@@ -165,6 +170,21 @@
       },
       selectable(row) {
         return !row.member;
+      },
+      async afterMove() {
+        if (this.memberId) {
+          const row = await Platform.api.get("/api/members/" + this.memberId + "/").catch(() => null);
+          if (row) {
+            this.memberRows[row.id] = row;
+            this.memberOptions = this.memberOptions.map((o) => (o.value === row.id ? { value: row.id, label: memberLabel(row) } : o));
+          }
+        }
+        await this.onGrid();
+        this.$emit("moved");
+      },
+      moveLink(link) {
+        this.moving = link;
+        this.moveOpen = true;
       },
       toggle(row, on) {
         const rest = this.selected.filter((id) => id !== row.id);
@@ -269,7 +289,13 @@
           <el-table-column label="现联户党员" min-width="100">
             <template #default="{ row }"><span v-if="row.member_name">[[ row.member_name ]]</span><span v-else class="pf-muted">未联户</span></template>
           </el-table-column>
+          <el-table-column label="操作" width="120" align="center">
+            <template #default="{ row }">
+              <el-button v-if="row.link" link type="primary" @click="moveLink(row.link)" :aria-label="'改联户党员：' + row.head_name + '户'">改联户党员</el-button>
+            </template>
+          </el-table-column>
         </el-table>
+        <link-move-dialog v-model="moveOpen" :link="moving" :village="gridRow ? gridRow.village : null" @saved="afterMove"></link-move-dialog>
         <template #footer>
           <span class="pf-muted" v-if="grid" style="margin-right: 12px">已选 [[ selected.length ]] 户</span>
           <el-button @click="open = false">取消</el-button>
