@@ -264,3 +264,40 @@ def test_member_row_names_its_account(client, branch):
     user = f.UserFactory(username="chenjg1")
     member = f.PartyMemberFactory(branch=branch, user=user)
     assert client.get(f"/api/members/{member.pk}/").data["user_name"] == "chenjg1"
+
+
+# --- the service itself -------------------------------------------------------------------------
+
+def test_bulk_service_preview_lists_the_refusals_and_apply_raises_them(branch, grid):
+    from django.core.exceptions import ValidationError
+
+    from members.services import household_links_bulk
+
+    member = _linked_member(branch, grid, 20, name="郑一")
+    household = f.HouseholdFactory(grid=grid)
+    plan = household_links_bulk(member=member, households=[household], apply=False)
+    assert plan["after"] == 21 and "郑一" in plan["errors"]["member"][0] and plan["applied"] is False
+    with pytest.raises(ValidationError) as refused:
+        household_links_bulk(member=member, households=[household], apply=True)
+    assert "最多联系20户" in str(refused.value)
+    assert not HouseholdLink.objects.filter(household=household).exists()
+
+
+def test_bulk_service_counts_a_household_given_twice_once(branch, grid):
+    from members.services import household_links_bulk
+
+    member = f.PartyMemberFactory(branch=branch)
+    household = f.HouseholdFactory(grid=grid)
+    result = household_links_bulk(member=member, households=[household, household], apply=True)
+    assert (result["adding"], result["after"]) == (1, 1)
+    assert HouseholdLink.objects.filter(member=member).count() == 1
+
+
+def test_branch_archive_service_refuses_while_members_remain(branch):
+    from core.records import ArchiveRefused
+    from members.services import branch_archive
+
+    f.PartyMemberFactory(branch=branch)
+    with pytest.raises(ArchiveRefused):
+        branch_archive(branch=branch)
+    assert PartyBranch.objects.get(pk=branch.pk).archived_at is None
