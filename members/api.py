@@ -1,30 +1,36 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from accounts.api_base import RevealSerializer, ScopedViewSet, reveal_allowed
+from accounts.api_base import ArchiveMixin, RevealSerializer, ScopedViewSet, reveal_allowed, scoped_row
 from accounts.api_export import ExportMixin
 from accounts.models import SecurityAction
 from accounts.scoping import REVEAL_ROLES, user_scope
 from accounts.services import pii_reveal_log, security_event_record
 from core import pii
 from core.listing import DeferredJoinListMixin
-from villages.models import Village
+from villages.models import Household, Village
 
 from . import filters, serializers, services
 from .models import HouseholdLink, PartyBranch, PartyMember
 
 
-class PartyBranchViewSet(ExportMixin, ScopedViewSet):
-    """党组织。"""
+class PartyBranchViewSet(ArchiveMixin, ExportMixin, ScopedViewSet):
+    """党组织。删除即归档（仍有在册党员时拒绝，409）；POST …/{id}/restore/ 恢复。"""
 
-    queryset = PartyBranch.objects.all()
+    queryset = PartyBranch.objects.select_related("town", "zone", "village")
     serializer_class = serializers.PartyBranchSerializer
     filterset_class = filters.PartyBranchFilter
     ordering_fields = ["id", "name", "kind"]
+
+    def get_scoped_queryset(self):
+        return self.queryset.annotate(member_count=Count("members", filter=Q(members__left_on__isnull=True))).order_by("id")
+
+    def destroy_instance(self, instance):
+        services.branch_archive(branch=instance)
 
 
 class PartyMemberViewSet(ExportMixin, ScopedViewSet):
@@ -37,7 +43,7 @@ class PartyMemberViewSet(ExportMixin, ScopedViewSet):
 
     def get_scoped_queryset(self):
         # order_by: Meta.ordering is dropped from GROUP BY queries, and pages need a stable order
-        return PartyMember.objects.select_related("branch").annotate(link_count=Count("links")).order_by("id")
+        return PartyMember.objects.select_related("branch", "user").annotate(link_count=Count("links")).order_by("id")
 
     def perform_write(self, serializer):
         data = dict(serializer.validated_data)
@@ -139,6 +145,29 @@ class HouseholdLinkViewSet(ExportMixin, DeferredJoinListMixin, ScopedViewSet):
 
     def destroy_instance(self, instance):
         services.household_link_delete(link=instance)
+
+    @extend_schema(summary="批量联户：把所选的户一起交给一名党员联系（预览/执行，全部成功或全部不做）",
+                   request=serializers.HouseholdLinkBulkSerializer, responses=serializers.HouseholdLinkBulkResultSerializer,
+                   filters=False)
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
+    def bulk(self, request):
+        """预览（apply=false）返回该党员现有户数、新增户数、合计与问题（errors）；执行时有问题即 400，什么都不写。"""
+        scope = user_scope(request.user)
+        if not scope.can_write(HouseholdLink):
+            raise PermissionDenied("您的角色不能调整党员联户。")
+        params = serializers.HouseholdLinkBulkSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        member = scoped_row(request, PartyMember, data["member"], field="member",
+                            missing="党员不存在或不在您的管辖范围内。")
+        ids = set(data["households"])
+        found = list(scope.filter(Household.objects.filter(pk__in=ids)).only("id", "head_name", "grid_id"))
+        if len(found) != len(ids):
+            raise ValidationError({"households": [f"所选户中有{len(ids) - len(found)}户不存在或不在您的管辖范围内。"]})
+        if scope.filter(Household.objects.filter(pk__in=ids), write=True).count() != len(ids):
+            raise PermissionDenied("所选户中有户您无权调整联户。")
+        result = services.household_links_bulk(member=member, households=found, apply=data["apply"])
+        return Response(result)
 
 
 ROUTES = [

@@ -5,6 +5,7 @@ from django.db.models import Q
 
 from accounts.scoping import VILLAGE_UP, ZONE_UP, ScopeSpec
 from core import pii
+from core.models import Archivable
 from core.text import PinyinKeyMixin
 
 LINK_MIN = 10
@@ -20,8 +21,8 @@ class BranchKind(models.TextChoices):
 
 
 @pghistory.track()
-class PartyBranch(models.Model):
-    """党组织（村党支部、社区党组织、企业党组织等）。"""
+class PartyBranch(Archivable, models.Model):
+    """党组织（村党支部、社区党组织、企业党组织等）。归档而不删除；仍有在册党员时不能归档。"""
 
     name = models.CharField("名称", max_length=100)
     kind = models.CharField("类型", max_length=20, choices=BranchKind.choices, default=BranchKind.VILLAGE)

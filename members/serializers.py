@@ -7,9 +7,16 @@ from .models import Duty, HouseholdLink, PartyBranch, PartyMember
 
 
 class PartyBranchSerializer(ScopedModelSerializer):
+    town_name = serializers.CharField(source="town.name", read_only=True, label="街道(镇)名称")
+    zone_name = serializers.CharField(source="zone.name", read_only=True, default=None, label="工作区名称")
+    village_name = serializers.CharField(source="village.name", read_only=True, default=None, label="村/社区名称")
+    member_count = serializers.IntegerField(read_only=True, default=None, label="在册党员数")
+
     class Meta:
         model = PartyBranch
-        fields = ["id", "name", "kind", "town", "zone", "village"]
+        fields = ["id", "name", "kind", "town", "town_name", "zone", "zone_name", "village", "village_name",
+                  "member_count", "archived_at"]
+        read_only_fields = ["archived_at"]
 
     def validate(self, attrs):
         town = attrs.get("town", getattr(self.instance, "town", None))
@@ -33,6 +40,7 @@ class PartyMemberSerializer(ScopedModelSerializer):
     )
     branch_name = serializers.CharField(source="branch.name", read_only=True, label="党组织名称")
     link_count = serializers.IntegerField(read_only=True, label="联户数")
+    user_name = serializers.CharField(source="user.username", read_only=True, default=None, label="平台账号用户名")
     # Never the birth date: with the masked ID number it is the ID number (see core.pii.mask_id_number).
     age_band = serializers.CharField(read_only=True, label="年龄段")
 
@@ -40,7 +48,7 @@ class PartyMemberSerializer(ScopedModelSerializer):
         model = PartyMember
         fields = [
             "id", "branch", "branch_name", "name", "gender", "id_number", "id_number_masked", "age_band", "phone",
-            "phone_masked", "joined_on", "status", "is_flowing", "duties", "left_on", "user", "link_count",
+            "phone_masked", "joined_on", "status", "is_flowing", "duties", "left_on", "user", "user_name", "link_count",
         ]
         read_only_fields = ["gender", "id_number_masked", "phone_masked", "left_on"]
 
@@ -68,6 +76,38 @@ class HouseholdLinkSerializer(ScopedModelSerializer):
         fields = super().get_fields()
         fields["household"].validators = []
         return fields
+
+
+class HouseholdLinkBulkSerializer(serializers.Serializer):
+    member = serializers.IntegerField(label="联户党员", min_value=1, max_value=2**31 - 1)
+    households = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+                                       allow_empty=False, max_length=200, label="户",
+                                       error_messages={"empty": "请至少选择一户。"})
+    apply = serializers.BooleanField(default=False, label="确认执行（否则仅预览）")
+
+
+class HouseholdLinkBulkRowSerializer(serializers.Serializer):
+    household = serializers.IntegerField(label="户ID")
+    head_name = serializers.CharField(label="户主")
+    state = serializers.ChoiceField(choices=[("new", "新增"), ("kept", "已由该党员联系"), ("taken", "已由其他党员联系")],
+                                    label="状态")
+    linked_member = serializers.IntegerField(allow_null=True, label="现联户党员ID")
+    linked_member_name = serializers.CharField(allow_null=True, label="现联户党员")
+
+
+class HouseholdLinkBulkResultSerializer(serializers.Serializer):
+    """批量联户的预览（apply=true 时为执行结果）。"""
+
+    member = serializers.IntegerField(label="党员ID")
+    member_name = serializers.CharField(label="党员姓名")
+    current = serializers.IntegerField(label="现联系户数")
+    adding = serializers.IntegerField(label="新增户数")
+    after = serializers.IntegerField(label="联系后户数")
+    link_min = serializers.IntegerField(label="每人最少户数")
+    link_max = serializers.IntegerField(label="每人最多户数")
+    households = HouseholdLinkBulkRowSerializer(many=True, label="所选的户")
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), label="不能执行的原因")
+    applied = serializers.BooleanField(label="已执行")
 
 
 class MemberLookupSerializer(serializers.Serializer):

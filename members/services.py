@@ -8,10 +8,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 
 from core import pii
+from core.records import ArchiveRefused, record_archive
 from villages.models import Household
 
 from . import events
-from .models import LINK_MAX, HouseholdLink, MemberStatus, PartyBranch, PartyMember
+from .models import LINK_MAX, LINK_MIN, HouseholdLink, MemberStatus, PartyBranch, PartyMember
 
 
 def _apply_pii(member: PartyMember, *, id_number: str | None, phone: str | None) -> None:
@@ -54,11 +55,27 @@ def _check_member(member: PartyMember) -> None:
 
 
 @transaction.atomic
+def branch_archive(*, branch: PartyBranch) -> PartyBranch:
+    """Archive a branch (soft): refused while members who have not left still belong to it."""
+    branch = PartyBranch.objects.select_for_update().get(pk=branch.pk)
+    active = PartyMember.objects.filter(branch=branch, left_on__isnull=True).count()
+    if active:
+        raise ArchiveRefused(f"不能归档：党组织“{branch.name}”还有{active}名在册党员，请先转出或办理离开。")
+    return record_archive(branch)
+
+
+def _check_branch(branch: PartyBranch | None) -> None:
+    if branch is not None and branch.archived_at is not None:
+        raise ValidationError({"branch": f"党组织“{branch.name}”已归档，不能再登记党员。"})
+
+
+@transaction.atomic
 def member_create(*, branch: PartyBranch, name: str, id_number: str, joined_on: datetime.date, phone: str = "",
                   status: str = MemberStatus.FULL, is_flowing: bool = False, duties: list[str] | None = None,
                   user=None) -> PartyMember:
     member = PartyMember(branch=branch, name=name, joined_on=joined_on, status=status, is_flowing=is_flowing,
                          duties=duties or [], user=user)
+    _check_branch(branch)
     _apply_pii(member, id_number=id_number, phone=phone)
     _check_member(member)
     member.save()
@@ -67,6 +84,8 @@ def member_create(*, branch: PartyBranch, name: str, id_number: str, joined_on: 
 
 @transaction.atomic
 def member_update(*, member: PartyMember, id_number: str | None = None, phone: str | None = None, **changes) -> PartyMember:
+    if "branch" in changes and changes["branch"].pk != member.branch_id:
+        _check_branch(changes["branch"])
     for name, value in changes.items():
         setattr(member, name, value)
     _apply_pii(member, id_number=id_number, phone=phone)
@@ -110,6 +129,8 @@ def household_link_move(*, link: HouseholdLink, member: PartyMember) -> Househol
     target = _lock_member(member.pk)
     if target.pk == link.member_id:
         return link
+    if target.left_on is not None:
+        raise ValidationError({"member": f"党员{target.name}已离开，不能再联户。"})
     count = HouseholdLink.objects.filter(member=target).count()
     if count >= LINK_MAX:
         raise ValidationError({"member": f"党员{target.name}已联系{count}户，每名党员最多联系{LINK_MAX}户。"})
@@ -117,6 +138,60 @@ def household_link_move(*, link: HouseholdLink, member: PartyMember) -> Househol
     link.save(update_fields=["member"])
     _links_changed([link.household_id])
     return link
+
+
+def household_links_bulk(*, member: PartyMember, households: list[Household], apply: bool) -> dict:
+    """Link several households to one member at once (联户), all or nothing.
+
+    The plan says how many households the member keeps now, how many are added and the total against
+    the 10–20 rule. Households already linked to this member are left as they are; a household linked to
+    another member, a member who has left, or a total above 20 are refusals: in the preview they are listed
+    under ``errors`` (so the page can show them before saving), with ``apply`` they are a ValidationError
+    and nothing is written.
+    """
+    if not households:
+        raise ValidationError({"households": "请至少选择一户。"})
+    unique = list({h.pk: h for h in households}.values())
+    with transaction.atomic():
+        locked = _lock_member(member.pk) if apply else PartyMember.objects.get(pk=member.pk)
+        current = HouseholdLink.objects.filter(member=locked).count()
+        existing = {link.household_id: link for link in
+                    HouseholdLink.objects.filter(household__in=[h.pk for h in unique]).select_related("member")}
+        rows, new, taken = [], [], []
+        for household in sorted(unique, key=lambda h: (h.grid_id, h.pk)):
+            link = existing.get(household.pk)
+            state = "new" if link is None else ("kept" if link.member_id == locked.pk else "taken")
+            rows.append({"household": household.pk, "head_name": household.head_name, "state": state,
+                         "linked_member": link.member_id if link else None,
+                         "linked_member_name": link.member.name if link else None})
+            if state == "new":
+                new.append(household)
+            elif state == "taken":
+                taken.append(f"{household.head_name}户（已由{link.member.name}联系）")
+        after = current + len(new)
+        errors = {}
+        if locked.left_on is not None:
+            errors["member"] = [f"党员{locked.name}已离开，不能再联户。"]
+        elif after > LINK_MAX:
+            errors["member"] = [f"党员{locked.name}已联系{current}户，再联系所选{len(new)}户将达{after}户，"
+                                f"每名党员最多联系{LINK_MAX}户。"]
+        if taken:
+            errors["households"] = [f"{'、'.join(taken)}已有联户党员，一户只能由一名党员联系；请在该户的联户记录中改联户党员。"]
+        result = {"member": locked.pk, "member_name": locked.name, "current": current, "adding": len(new),
+                  "after": after, "link_min": LINK_MIN, "link_max": LINK_MAX, "households": rows,
+                  "errors": errors, "applied": False}
+        if not apply:
+            return result
+        if errors:
+            raise ValidationError(errors)
+        try:
+            with transaction.atomic():
+                HouseholdLink.objects.bulk_create([HouseholdLink(member=locked, household=h) for h in new])
+        except IntegrityError as exc:  # a concurrent link of one of these households won the race
+            raise ValidationError({"households": "所选户中有户刚被其他党员联系，请刷新后重试。"}) from exc
+        _links_changed([h.pk for h in new])
+        result["applied"] = True
+        return result
 
 
 @transaction.atomic

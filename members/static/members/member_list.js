@@ -4,8 +4,8 @@ Platform.page({
     Platform.listMixin({
       url: "/api/members/",
       export: true, // 导出 Excel: GET /api/members/export/ with the same filters
-      filters: { q: "", village: null, status: null, duty: null, quota: null, is_flowing: null },
-      numeric: ["village"],
+      filters: { q: "", village: null, status: null, duty: null, quota: null, is_flowing: null, branch: null, active: null },
+      numeric: ["village", "branch"],
       detail: (row) => "/members/" + row.id + "/",
     }),
   ],
@@ -14,12 +14,39 @@ Platform.page({
       villages: [], linkMin: Platform.pageData.link_min, linkMax: Platform.pageData.link_max,
       canOpenAccounts: !!Platform.pageData.can_open_accounts,
       accounts: { visible: false, village: null, result: null, saving: false },
+      writable: { partymember: false, householdlink: false, partybranch: false },
+      canPickUser: !!Platform.pageData.can_pick_user,
+      memberForm: { open: false, record: null },
+      linkBulkOpen: false,
     };
   },
+  computed: {
+    memberFields() {
+      const r = this.memberForm.record;
+      return MemberForms.memberFields({ editing: !!r, masked: r && r.id_number_masked, canPickUser: this.canPickUser });
+    },
+    memberBody() {
+      return MemberForms.memberBody(!!this.memberForm.record);
+    },
+  },
   async mounted() {
+    this.writable = await Platform.writableMap(["partymember", "householdlink", "partybranch"]);
     this.villages = await Platform.api.all("/api/villages/").catch(() => []);
   },
   methods: {
+    newMember() {
+      this.memberForm = { open: true, record: null };
+    },
+    editMember(row) {
+      this.memberForm = { open: true, record: row };
+    },
+    onMemberSaved(saved) {
+      if (!this.memberForm.record && saved && saved.id) {
+        window.location.href = "/members/" + saved.id + "/";
+        return;
+      }
+      this.load();
+    },
     openAccounts() {
       this.accounts = { visible: true, village: this.filters.village || null, result: null, saving: false };
       if (this.accounts.village) this.previewAccounts();
