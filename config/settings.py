@@ -536,3 +536,7 @@ if env("MEDIA_STORAGE", default="filesystem") == "s3":
             "file_overwrite": False,
         },
     }
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "ReportKindEnum": "reports.models.ReportKind",
+    "ReportStateEnum": "reports.models.ReportState",
+})
