@@ -20,6 +20,7 @@ action's answer, as the sheets of an xlsx file.
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -39,6 +40,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
+from kombu.exceptions import KombuError
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -53,6 +55,7 @@ from .permissions import AuthenticatedOnly
 from .scoping import REVEAL_ROLES, user_scope
 from .services import security_event_record
 
+logger = logging.getLogger("accounts.exports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ASYNC_MESSAGE = "导出已开始，完成后在消息中心提供下载链接。"
 CHUNK = 2000
@@ -88,6 +91,11 @@ class _Plan:
     reveal: bool
     title: str
     file_name: str
+
+
+class ServiceUnavailable(APIException):
+    status_code = 503
+    default_detail = "服务暂不可用，请稍后重试。"
 
 
 class ExportQueuedSerializer(serializers.Serializer):
@@ -163,10 +171,14 @@ class ExportMixin:
             token = export_token()
             from .tasks import export_list
 
-            export_list.delay(
-                user_id=request.user.pk, viewset=f"{type(self).__module__}.{type(self).__qualname__}",
-                query={key: values for key, values in request.query_params.lists()}, reveal=reveal, token=token,
-                address=client_address(request))
+            try:
+                export_list.delay(
+                    user_id=request.user.pk, viewset=f"{type(self).__module__}.{type(self).__qualname__}",
+                    query={key: values for key, values in request.query_params.lists()}, reveal=reveal, token=token,
+                    address=client_address(request))
+            except (OSError, KombuError) as exc:  # the broker is down: say so, rather than a 500
+                logger.exception("export: the task could not be queued")
+                raise ServiceUnavailable("后台导出暂不可用，请稍后重试，或增加筛选条件后直接导出。") from exc
             return Response({"detail": ASYNC_MESSAGE, "rows": len(plan.ids), "token": token}, status=202)
         target, count = self._export_write(plan)
         response = FileResponse(target, content_type=XLSX)

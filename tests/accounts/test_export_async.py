@@ -172,3 +172,16 @@ def test_small_exports_still_download_at_once(world, settings):
     settings.LIST_EXPORT_ASYNC_ROWS = 20_000
     response = api_client(f.make_user("zone_committee", world["zone"])).get("/api/households/export/")
     assert response.status_code == 200 and not Notification.objects.exists()
+
+
+def test_a_broker_that_is_down_is_a_503_in_chinese(world, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from accounts import tasks
+
+    def down(**kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(tasks.export_list, "delay", down)
+    response = api_client(f.make_user("zone_committee", world["zone"])).get("/api/households/export/")
+    assert response.status_code == 503 and "后台导出暂不可用" in response.data["detail"]
