@@ -1,18 +1,21 @@
-"""xlsx files written row by row (openpyxl write-only mode) so memory stays flat: the security log, any list
-(``rows_xlsx``), a dashboard's tables (``tables_xlsx``); and the store of the large exports a worker writes
+"""xlsx files written row by row so memory stays flat: the security log (openpyxl write-only mode), any list
+(``rows_xlsx``) and a dashboard's tables (``tables_xlsx``), written as SpreadsheetML directly; and the store of the large exports a worker writes
 (``export_file_*``): private files under ``settings.EXPORT_DIR`` (never a static or media path), one folder
 per user, each file with its owner and expiry beside it, handed out only to its owner until it expires."""
 from __future__ import annotations
 
 import datetime
 import json
+import math
 import os
 import re
 import shutil
 import tempfile
 import uuid
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 
@@ -94,59 +97,137 @@ def _cell_value(value):
 
 
 def rows_xlsx(title: str, headers: list[str], rows, *, target=None) -> tuple[tempfile.SpooledTemporaryFile, int]:
-    """Any list as an xlsx file, written row by row (write-only mode): `rows` yields lists of values in the
-    order of `headers`. Every text is a text cell (a value starting with "=" never becomes a formula).
-    Returns the file (at position 0) and the row count; `target`: a binary file to write to instead of a
-    temporary one."""
-    workbook = Workbook(write_only=True)
-    count = _write_sheet(workbook, title, headers, rows)
-    return _save(workbook, target), count
+    """Any list as an xlsx file, written row by row: `rows` yields lists of values in the order of `headers`.
+    Every text is a text cell (a value starting with "=" never becomes a formula). Returns the file (at
+    position 0) and the row count; `target`: a binary file to write to instead of a temporary one."""
+    return tables_xlsx([(title, headers, rows)], target=target)
 
 
 def tables_xlsx(tables, *, target=None) -> tuple[tempfile.SpooledTemporaryFile, int]:
-    """Several small tables (a dashboard's) as the sheets of one xlsx file: `tables` is a list of
-    (sheet title, headers, rows). Returns the file (at position 0) and the row count of all sheets."""
-    workbook = Workbook(write_only=True)
-    count = 0
-    for title, headers, rows in tables:
-        count += _write_sheet(workbook, title, headers, rows)
-    return _save(workbook, target), count
+    """Tables (a list's rows, or a dashboard's small tables) as the sheets of one xlsx file: `tables` is a
+    list of (sheet title, headers, rows). Returns the file (at position 0) and the row count of all sheets.
 
-
-def _save(workbook, target):
+    The package is written directly (SpreadsheetML by hand, streamed into the zip): texts as inline strings,
+    numbers as numbers, a bold header row frozen at the top. For a list that is all an export needs, and it
+    is about twenty times faster than openpyxl's write-only mode, which builds an object per cell (a town's
+    20,845 households × 22 columns: about 1 s against 20 s on a loaded machine; BENCHMARKS.md).
+    """
     if target is None:
         target = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    workbook.save(target)
-    target.seek(0)
-    return target
-
-
-def _write_sheet(workbook, title: str, headers: list[str], rows) -> int:
-    title = re.sub(r"[\\/*?:\[\]]", "-", ILLEGAL_CHARACTERS_RE.sub("", str(title)))[:31] or "Sheet1"
-    sheet = workbook.create_sheet(title)
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for text in headers:
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(text)))
-        cell.font = bold
-        cell.data_type = "s"
-        header.append(cell)
-    sheet.append(header)
+    tables = list(tables)
+    titles: list[str] = []
+    for title, _headers, _rows in tables:
+        titles.append(_sheet_title(title, titles))
     count = 0
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as package:
+        # the package's parts first (some readers stream the zip), then the sheets
+        package.writestr("[Content_Types].xml", _CONTENT_TYPES.format(sheets="".join(
+            f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/vnd.openxmlformats-'
+            f'officedocument.spreadsheetml.worksheet+xml"/>' for i in range(1, len(titles) + 1))))
+        package.writestr("_rels/.rels", _ROOT_RELS)
+        package.writestr("xl/workbook.xml", _WORKBOOK.format(sheets="".join(
+            f'<sheet name="{escape(name, {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>'
+            for i, name in enumerate(titles, 1))))
+        package.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS.format(sheets="".join(
+            f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            f'worksheet" Target="worksheets/sheet{i}.xml"/>' for i in range(1, len(titles) + 1)),
+            styles=len(titles) + 1))
+        package.writestr("xl/styles.xml", _STYLES)
+        for index, (_title, headers, rows) in enumerate(tables, 1):
+            with package.open(f"xl/worksheets/sheet{index}.xml", "w") as out:
+                count += _write_sheet(out, headers, rows)
+    target.seek(0)
+    return target, count
+
+
+def _sheet_title(title, taken: list[str]) -> str:
+    # sheet names: at most 31 characters, none of \ / * ? : [ ], unique in the workbook
+    name = re.sub(r"[\\/*?:\[\]]", "-", ILLEGAL_CHARACTERS_RE.sub("", str(title)))[:31] or "Sheet1"
+    base, n = name, 2
+    while name in taken:
+        name = f"{base[:28]}({n})"
+        n += 1
+    return name
+
+
+def _text(value: str, style: str = "") -> str:
+    return f'<c t="inlineStr"{style}><is><t xml:space="preserve">{escape(value)}</t></is></c>'
+
+
+def _write_sheet(out, headers: list[str], rows) -> int:
+    out.write(_SHEET_HEAD)
+    out.write(("<row>" + "".join(_text(ILLEGAL_CHARACTERS_RE.sub("", str(h)), ' s="1"') for h in headers)
+               + "</row>").encode())
+    count, buffer = 0, []
     for row in rows:
         cells = []
         for value in row:
             value = _cell_value(value)
-            if isinstance(value, str):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"
-                cells.append(cell)
+            if value is None:
+                cells.append("<c/>")
+            elif isinstance(value, (int, float)) and math.isfinite(value):
+                cells.append(f"<c><v>{value!r}</v></c>")
             else:
-                cells.append(value)
-        sheet.append(cells)
+                cells.append(_text(str(value)))
+        buffer.append("<row>" + "".join(cells) + "</row>")
         count += 1
+        if len(buffer) >= 500:
+            out.write("".join(buffer).encode())
+            buffer = []
+    out.write("".join(buffer).encode())
+    out.write(b"</sheetData></worksheet>")
     return count
+
+
+_SHEET_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b'<sheetViews><sheetView workbookViewId="0">'
+    b'<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+    b'<sheetFormatPr defaultRowHeight="15"/><sheetData>'
+)
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/styles.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    '{sheets}</Types>'
+)
+_ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+_WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<bookViews><workbookView/></bookViews><sheets>{sheets}</sheets></workbook>'
+)
+_WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{sheets}'
+    '<Relationship Id="rId{styles}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'styles" Target="styles.xml"/></Relationships>'
+)
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    '</styleSheet>'
+)
 
 
 # --- the store of large exports (written by a worker, downloaded from the inbox's link) -------------------
