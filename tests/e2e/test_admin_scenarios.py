@@ -67,6 +67,7 @@ def test_town_staff_create_a_village_cadre_with_a_village_role(town_staff, brows
         dialog.get_by_label("姓名").fill("闫满村文书")
 
         dialog.get_by_label("角色", exact=True).click(force=True)  # the placeholder lies over the input
+        expect(page.locator(".el-select-dropdown__item:visible", has_text="村两委干部")).to_be_visible()
         offered = _options(page)
         assert "村两委干部" in offered and "工作区党委" in offered
         assert "区级管理员" not in offered and "街道工作人员" not in offered  # their own level and above: never
