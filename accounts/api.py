@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from . import services
 from .api_base import ScopedViewSet
+from .api_export import URLS as EXPORT_URLS
 from .api_users import UserViewSet
 from .auth import TokenAuthentication
 from .filters import SecurityEventFilter
@@ -264,4 +265,5 @@ URLS = [
     path("auth/token/", LoginView.as_view(), name="knox-login"),
     path("auth/token/revoke/", LogoutView.as_view(), name="knox-logout"),
     path("auth/token/revoke-all/", LogoutAllView.as_view(), name="knox-logout-all"),
+    *EXPORT_URLS,
 ]

@@ -408,6 +408,17 @@ SECURITY_LOG_EXPORT_MAX_ROWS = env.int("SECURITY_LOG_EXPORT_MAX_ROWS", default=1
 # Every list's xlsx export (GET /api/<list>/export/, accounts.api_export): above this many rows it is refused
 # (400, asking for narrower filters); below it the rows are read in chunks and the file streams from a temp file.
 LIST_EXPORT_MAX_ROWS = env.int("LIST_EXPORT_MAX_ROWS", default=200_000)
+# Above this many rows an export runs in the background (202; a Celery task writes the file and the inbox gets
+# a download link). The files are private (EXPORT_DIR, never served as static or media), for their owner only,
+# deleted after EXPORT_FILE_DAYS days (a daily beat task, and the download refuses an expired one).
+LIST_EXPORT_ASYNC_ROWS = env.int("LIST_EXPORT_ASYNC_ROWS", default=20_000)
+EXPORT_DIR = Path(env("EXPORT_DIR", default=str(VAR_DIR / "exports")))
+EXPORT_FILE_DAYS = env.int("EXPORT_FILE_DAYS", default=7)
+CELERY_BEAT_SCHEDULE["purge-expired-exports"] = {
+    "task": "accounts.tasks.purge_expired_exports",
+    "schedule": crontab(minute=37, hour=3),
+    "options": {"expires": 3600},
+}
 
 # --- Logins (issue 8 §2) ---
 # Password validators, lockout, session limits, API tokens, optional TOTP, HTTPS defaults.

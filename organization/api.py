@@ -5,20 +5,22 @@ They answer at the node's own address (``POST /api/zones/{id}/move/``, ``POST /a
 see ``accounts.api_moves`` for the rules every move follows.
 """
 from django.urls import path
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers as drf_serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api_export import XLSX, stats_xlsx_response
 from accounts.api_moves import MoveSpec, move_view
 from accounts.permissions import AuthenticatedOnly
 from accounts.scoping import user_scope
-from villages.models import Village
+from villages.models import HouseholdColor, Village
 from zones.models import Town, WorkZone
 
 from . import serializers, services
 from .search import global_search
-from .selectors import TREE_LEVELS, overview_counts, tree_children
+from .selectors import TREE_LEVELS, overview_below, overview_counts, tree_children
 
 
 class TreeQuerySerializer(drf_serializers.Serializer):
@@ -78,6 +80,35 @@ class OverviewView(APIView):
         return Response(overview_counts(user_scope(request.user)))
 
 
+OVERVIEW_ITEMS = [("towns", "街道（镇）"), ("zones", "党建工作区"), ("villages", "村/社区"), ("grids", "微网格"),
+                  ("households", "户"), ("members", "在册党员"), ("links", "已联户"), ("unlinked_households", "未联户")]
+
+
+class OverviewExportView(APIView):
+    """首页统计导出：概况、四色分类、各下级节点的户数（与首页相同的管辖范围）。"""
+
+    permission_classes = [AuthenticatedOnly]
+
+    @extend_schema(summary="导出首页统计（xlsx）", responses={(200, XLSX): OpenApiTypes.BINARY})
+    def get(self, request):
+        scope = user_scope(request.user)
+        counts = overview_counts(scope)
+        total = counts["households"]
+        data = {
+            "summary": [{"item": label, "count": counts[key]} for key, label in OVERVIEW_ITEMS],
+            "colors": [{"color": label, "count": counts["households_by_color"].get(value, 0),
+                        "share": round(counts["households_by_color"].get(value, 0) / total, 4) if total else None}
+                       for value, label in HouseholdColor.choices],
+            "below": overview_below(scope),
+        }
+        return stats_xlsx_response(request, title="首页统计", data=data, object_type="villages.household", tables=[
+            ("概况", "summary", [("item", "项目"), ("count", "数量")]),
+            ("四色分类", "colors", [("color", "分类"), ("count", "户数"), ("share", "占比")]),
+            ("下级统计", "below", [("level", "层级"), ("name", "名称"), ("households", "户数"), ("red", "红色户"),
+                                ("orange", "橙色户")]),
+        ])
+
+
 class SearchQuerySerializer(drf_serializers.Serializer):
     q = drf_serializers.CharField(
         max_length=50, help_text="关键词：姓名/名称、拼音首字母（如 zs）、住址、案由，1–50 个字",
@@ -126,6 +157,7 @@ VILLAGE_MOVE = MoveSpec(
 URLS = [
     path("tree/", TreeView.as_view(), name="tree"),
     path("overview/", OverviewView.as_view(), name="overview"),
+    path("overview/export/", OverviewExportView.as_view(), name="overview-export"),
     path("search/", SearchView.as_view(), name="search"),
     path("zones/<int:pk>/move/", move_view(WorkZone, ZONE_MOVE).as_view(), name="zone-move"),
     path("villages/<int:pk>/move/", move_view(Village, VILLAGE_MOVE).as_view(), name="village-move"),

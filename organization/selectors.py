@@ -75,3 +75,18 @@ def overview_counts(scope: UserScope) -> dict:
         "links": scope.filter(HouseholdLink.objects.all()).count(),
         "unlinked_households": households_unlinked(households).count(),
     }
+
+
+LEVEL_LABELS = {"town": "街道（镇）", "zone": "工作区", "village": "村/社区", "natural_village": "自然村", "grid": "微网格"}
+
+
+def overview_below(scope: UserScope) -> list[dict]:
+    """The home page's breakdown: the nodes one level below the top of the user's scope (the towns for the
+    district, the zones of a town, the villages of a zone …), each with its households, red and orange."""
+    levels = list(TREE_LEVELS)
+    for index, level in enumerate(levels):
+        model = TREE_LEVELS[level][0]
+        if scope.filter(model.objects.all()).count() > 1 or index == len(levels) - 1:
+            break
+    rows = tree_children(scope, level=level, parent=None)
+    return [{**row, "level": LEVEL_LABELS[level]} for row in rows]

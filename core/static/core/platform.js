@@ -319,13 +319,25 @@
       </div>`,
   };
 
-  /** Download a file from GET `url` (e.g. a list's …/export/ xlsx); a refusal is shown as a message. */
+  /**
+   * Download a file from GET `url` (e.g. a list's …/export/ xlsx); a refusal is shown as a message.
+   * A large export answers 202 (it runs in the background; the inbox gets the link): its message is shown
+   * and nothing downloads. Returns true only when a file was downloaded.
+   */
   async function download(url, params) {
     let response;
     try {
       response = await fetch(buildUrl(url, params), { credentials: "same-origin" });
     } catch (e) {
       showError(new ApiError(0, null, ["网络连接失败，请检查网络后重试。"]));
+      return false;
+    }
+    if (response.status === 202) {
+      const data = await response.json().catch(() => ({}));
+      ElementPlus.ElMessage({
+        type: "info", duration: 8000, showClose: true, customClass: "pf-export-queued",
+        message: (data && data.detail) || "导出已开始，完成后在消息中心提供下载链接。",
+      });
       return false;
     }
     if (!response.ok) {

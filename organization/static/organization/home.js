@@ -1,9 +1,10 @@
-/* 首页：管辖范围与实时统计（GET /api/me/、GET /api/overview/）。 */
+/* 首页：管辖范围与实时统计（GET /api/me/、GET /api/overview/），导出统计表（GET /api/overview/export/）。 */
 Platform.page({
   mixins: [Platform.chartMixin()],
   data() {
     return {
       loading: true,
+      exporting: false,
       counts: { households_by_color: {} },
       stats: [
         { key: "zones", label: "党建工作区", icon: "OfficeBuilding", href: "/zones/", bg: "#fdecec", fg: "#c8161e" },
@@ -40,6 +41,16 @@ Platform.page({
     this.drawChart();
   },
   methods: {
+    async exportOverview() {
+      this.exporting = true;
+      try {
+        if (await Platform.download("/api/overview/export/")) {
+          ElementPlus.ElMessage({ type: "success", message: "已导出，导出记录已写入安全日志。" });
+        }
+      } finally {
+        this.exporting = false;
+      }
+    },
     drawChart() {
       if (!this.counts.households) return;
       const data = this.colorRows.map((c) => ({
