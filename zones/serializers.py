@@ -8,7 +8,8 @@ from .models import CommitteeMember, PartyInstructor, SunkCadrePosting, Town, Wo
 class TownSerializer(ScopedModelSerializer):
     class Meta:
         model = Town
-        fields = ["id", "name", "code"]
+        fields = ["id", "name", "code", "archived_at"]
+        read_only_fields = ["archived_at"]
 
 
 class WorkZoneSerializer(ScopedModelSerializer):
@@ -16,7 +17,8 @@ class WorkZoneSerializer(ScopedModelSerializer):
 
     class Meta:
         model = WorkZone
-        fields = ["id", "town", "town_name", "name", "brand"]
+        fields = ["id", "town", "town_name", "name", "brand", "archived_at"]
+        read_only_fields = ["archived_at"]
         move_actions = {"town": "move"}
 
 
