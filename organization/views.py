@@ -1,9 +1,10 @@
 """Cross-level pages: the overview (home), the tree and the reorganisation (区划调整), Vue shells over
-/api/overview/, /api/tree/ and the move actions (POST /api/villages/{id}/move/, /api/grids/{id}/move/)."""
+/api/overview/, /api/tree/ and the move actions (POST /api/zones/{id}/move/, /api/villages/{id}/move/,
+/api/grids/{id}/move/)."""
 from core.pages import PageView
 from villages.serializers import GridMoveSerializer
 
-from .serializers import VillageMoveSerializer
+from .serializers import VillageMoveSerializer, ZoneMoveSerializer
 
 
 class HomeView(PageView):
@@ -23,4 +24,4 @@ class ReorganizeView(PageView):
     page_title = "区划调整"
 
     def get_page_data(self) -> dict:
-        return {"labels": {"village": _answer_labels(VillageMoveSerializer), "grid": _answer_labels(GridMoveSerializer)}}
+        return {"labels": {"zone": _answer_labels(ZoneMoveSerializer), "village": _answer_labels(VillageMoveSerializer), "grid": _answer_labels(GridMoveSerializer)}}

@@ -1,4 +1,5 @@
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
 from accounts.api_base import ScopedModelSerializer
 
@@ -6,6 +7,9 @@ from .models import CommitteeMember, PartyInstructor, SunkCadrePosting, Town, Wo
 
 
 class TownSerializer(ScopedModelSerializer):
+    name = serializers.CharField(label="名称", max_length=50, validators=[UniqueValidator(
+        queryset=Town.objects.all(), message="已有同名的街道(镇)（若已归档，可在“显示已归档”中恢复）。")])
+
     class Meta:
         model = Town
         fields = ["id", "name", "code", "archived_at"]

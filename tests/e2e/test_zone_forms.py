@@ -128,6 +128,8 @@ def test_zone_list_and_reorganize_pages_pass_axe(scenario, town_staff, browser, 
         page.goto(f"{live_server.url}/reorganize/")
         settle(page)
         expect(page.get_by_test_id("move-village")).to_be_visible()
+        for label in ["要迁移的村/社区", "目标工作区", "要迁移的微网格", "目标村/社区", "目标自然村"]:
+            expect(page.locator(".el-form-item__label", has_text=label)).to_have_count(1)
         assert axe_violations(page) == []
         screenshot(page, f"{size}-reorganize")
         assert page.problems == []
@@ -195,5 +197,58 @@ def test_town_staff_archives_and_restores_a_zone_and_moves_a_village(scenario, t
         # moving it onto the zone it is in now: the API's refusal beside the target field
         move.get_by_test_id("move-village-preview").click()
         expect(move.locator(".el-form-item.is-error")).to_contain_text("相同")
+
+        # a grid: the target's village first, then its natural village; the same one is refused beside it
+        grid_move = page.get_by_test_id("move-grid")
+        choose_remote(page, "mv-grid-grid", "第一", "第一网格·李网格")
+        choose_remote(page, "mv-grid-village", "闫满", "闫满村")
+        choose_remote(page, "mv-grid-natural_village", "东", "东闫满")
+        grid_move.get_by_test_id("move-grid-preview").click()
+        error = grid_move.locator(".el-form-item.is-error")
+        expect(error).to_contain_text("目标自然村")
+        expect(error).to_contain_text("相同")
+        expect(grid_move.get_by_test_id("move-grid-apply")).to_be_disabled()
+        # town staff do not move zones between towns: no such form
+        expect(page.get_by_test_id("move-zone")).to_have_count(0)
+        screenshot(page, "1440-move-refused")
+    finally:
+        close_page(page)
+
+
+def test_district_admin_manages_towns(scenario, browser, live_server, screenshot):
+    from zones.models import Town
+
+    page = open_page(browser, **DESKTOP)
+    try:
+        sign_in(page, live_server, "quji", "/zones/towns/")
+        settle(page)
+        table = page.get_by_test_id("town-table")
+        expect(table).to_contain_text("明水街道")
+        assert axe_violations(page) == []
+        page.get_by_test_id("town-add").click()
+        dialog = page.locator(".pf-record-form")
+        page.fill("#rf-name", "明水街道")  # taken: the server says so beside 名称
+        dialog.get_by_role("button", name="保存").click()
+        expect(dialog.locator(".el-form-item.is-error")).to_contain_text("名称")
+        assert Town.objects.count() == 2
+        screenshot(page, "1440-town-error")
+        page.fill("#rf-name", "圣井街道")
+        page.fill("#rf-code", "370181003")
+        dialog.get_by_role("button", name="保存").click()
+        expect(dialog).to_be_hidden()
+        expect(table).to_contain_text("圣井街道")
+
+        table.locator("tr", has_text="圣井街道").get_by_role("button", name="归档").click()
+        page.locator(".el-message-box").get_by_role("button", name="归档").click()
+        expect(table).not_to_contain_text("圣井街道")
+        assert Town.objects.get(name="圣井街道").archived_at is not None
+        screenshot(page, "1440-towns")
+
+        # the district moves zones between towns on the 区划调整 page
+        page.goto(f"{live_server.url}/reorganize/")
+        settle(page)
+        expect(page.get_by_test_id("move-zone")).to_be_visible()
+        assert axe_violations(page) == []
+        assert [p for p in page.problems if "status of 400" not in p] == []
     finally:
         close_page(page)

@@ -75,6 +75,10 @@ def test_town_with_bad_input_is_400_naming_the_field(district):
     assert response.data["name"][0].startswith("名称")
     assert response.data["code"][0].startswith("区划代码")
     assert Town.objects.count() == count
+    existing = f.TownFactory()
+    response = district.post("/api/towns/", {"name": existing.name}, format="json")
+    assert response.status_code == 400 and response.data["name"] == ["名称：已有同名的街道(镇)（若已归档，可在“显示已归档”中恢复）。"]
+    assert Town.objects.count() == count + 1
 
 
 def test_town_with_active_zones_refuses_archive_409(district, zone):

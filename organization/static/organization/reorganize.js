@@ -1,11 +1,11 @@
-/* 区划调整：村/社区迁到其他工作区（POST /api/villages/<id>/move/），微网格迁到其他自然村（POST /api/grids/<id>/move/）。
+/* 区划调整：工作区迁到其他街道(镇)（区级，POST /api/zones/<id>/move/），村/社区迁到其他工作区（POST /api/villages/<id>/move/），微网格迁到其他自然村（POST /api/grids/<id>/move/）。
    先“预览”（apply=false：迁移涉及的数量），再“确认调整”（apply=true，一个事务）。选择项只列出管辖范围内的（列表 API 已按范围过滤）。 */
 
 /** One move as a form: the node, the target (fields: remote selects), 预览 and 确认调整, the API's answer. */
 Platform.component("MoveForm", {
   props: {
     kind: { type: String, required: true }, // the move's name in ids and test ids: village | grid
-    fields: { type: Array, required: true }, // [{name, label, url, label(row), params(form), send: bool, errorKeys: [...]}]
+    fields: { type: Array, required: true }, // [{name, label, url, text(row): an option's text, params(form), dependsOn, help, errorKeys: [...]}]
     moveUrl: { type: Function, required: true }, // (form) -> the move's address
     body: { type: Function, required: true }, // (form, apply) -> the request body
     labels: { type: Object, required: true }, // the answer's keys -> labels
@@ -41,7 +41,7 @@ Platform.component("MoveForm", {
       try {
         const params = Object.assign({ q: query || undefined, page_size: 30 }, f.params ? f.params(this.form) : {});
         const page = await Platform.api.get(f.url, params, { quiet: true });
-        this.options[f.name] = (page.results || page).map((r) => ({ value: r.id, label: f.label(r) }));
+        this.options[f.name] = (page.results || page).map((r) => ({ value: r.id, label: f.text(r) }));
       } catch (e) {
         this.options[f.name] = [];
       } finally {
@@ -126,22 +126,34 @@ Platform.page({
     const labels = Platform.pageData.labels || {};
     return {
       labels,
+      district: false, // a zone moves to another town only by the district (towns are the district's to write)
+      zoneFields: [
+        { name: "zone", label: "要迁移的工作区", url: "/api/zones/", text: (z) => z.name + "（" + z.town_name + "）" },
+        { name: "town", label: "目标街道(镇)", url: "/api/towns/", text: (t) => t.name, errorKeys: ["target"],
+          help: "工作区连同其村/社区、户和党组织一起迁入。" },
+      ],
       villageFields: [
-        { name: "village", label: "要迁移的村/社区", url: "/api/villages/", label: (v) => v.name + "（" + v.zone_name + "）" },
-        { name: "zone", label: "目标工作区", url: "/api/zones/", label: (z) => z.name + "（" + z.town_name + "）",
+        { name: "village", label: "要迁移的村/社区", url: "/api/villages/", text: (v) => v.name + "（" + v.zone_name + "）" },
+        { name: "zone", label: "目标工作区", url: "/api/zones/", text: (z) => z.name + "（" + z.town_name + "）",
           errorKeys: ["target"], help: "村/社区连同其自然村、网格、户和党组织一起迁入。" },
       ],
       gridFields: [
         { name: "grid", label: "要迁移的微网格", url: "/api/grids/",
-          label: (g) => g.name + (g.worker_name ? "·" + g.worker_name : "") + "（" + g.natural_village_name + "）" },
-        { name: "village", label: "目标村/社区", url: "/api/villages/", label: (v) => v.name + "（" + v.zone_name + "）",
+          text: (g) => g.name + (g.worker_name ? "·" + g.worker_name : "") + "（" + g.natural_village_name + "）" },
+        { name: "village", label: "目标村/社区", url: "/api/villages/", text: (v) => v.name + "（" + v.zone_name + "）",
           help: "先选村/社区，再选其下的自然村。" },
         { name: "natural_village", label: "目标自然村", url: "/api/natural-villages/", dependsOn: "village",
-          params: (form) => ({ village: form.village }), label: (n) => n.name, errorKeys: ["target"] },
+          params: (form) => ({ village: form.village }), text: (n) => n.name, errorKeys: ["target"] },
       ],
     };
   },
+  async mounted() {
+    const who = await Platform.me();
+    this.district = (who.assignments || []).some((a) => a.role === "district_admin");
+  },
   methods: {
+    zoneUrl: (form) => "/api/zones/" + form.zone + "/move/",
+    zoneBody: (form, apply) => ({ town: form.town, apply }),
     villageUrl: (form) => "/api/villages/" + form.village + "/move/",
     villageBody: (form, apply) => ({ zone: form.zone, apply }),
     gridUrl: (form) => "/api/grids/" + form.grid + "/move/",

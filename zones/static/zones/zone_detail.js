@@ -65,7 +65,7 @@ Platform.page({
               help: "兼职委员来自村党组织书记、企业或社会组织党组织书记。" },
             { name: "organisation", label: "所在单位", type: "text", maxlength: 100 },
           ],
-          initial: { zone: zoneId, role: "member", origin: "town_cadre" },
+          initial: { zone: zoneId, role: "member", origin: "town_cadre", organisation: "" },
           body: (data) => Object.assign({ zone: zoneId }, data),
         },
         office: {
@@ -76,7 +76,7 @@ Platform.page({
             { name: "head_name", label: "负责人", type: "text", maxlength: 50 },
             { name: "duties", label: "职责", type: "textarea" },
           ],
-          initial: {},
+          initial: { head_name: "", duties: "" },
           body: (data) => (this.form.record ? data : Object.assign({ zone: zoneId }, data)),
         },
         cadre: {
@@ -91,7 +91,7 @@ Platform.page({
             { name: "start_date", label: "下沉日期", type: "date", required: true },
             { name: "end_date", label: "结束日期", type: "date", help: "不填表示仍在岗。" },
           ],
-          initial: { zone: zoneId, start_date: new Date().toISOString().slice(0, 10) },
+          initial: { zone: zoneId, home_unit: "", start_date: Platform.formatDate(new Date()) },
         },
         instructor: {
           url: "/api/instructors/", name: "党建指导员",
@@ -107,7 +107,7 @@ Platform.page({
             { name: "end_date", label: "结束日期", type: "date", help: "不填表示仍在任。" },
             { name: "days_per_week", label: "每周驻村天数", type: "number", min: 1, max: 7, required: true },
           ],
-          initial: { days_per_week: 3, start_date: new Date().toISOString().slice(0, 10) },
+          initial: { days_per_week: 3, start_date: Platform.formatDate(new Date()) },
         },
       };
     },

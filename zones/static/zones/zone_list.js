@@ -24,7 +24,7 @@ Platform.page({
       return [
         { name: "town", label: "街道(镇)", type: "select", required: true, readonlyOnEdit: true,
           options: this.towns.map((t) => ({ value: t.id, label: t.name })),
-          help: "创建后如需改到其他街道(镇)，请用“区划调整”。" },
+          help: "创建后如需改到其他街道(镇)，由区级管理员在“区划调整”中迁移。" },
         { name: "name", label: "名称", type: "text", required: true, maxlength: 50, placeholder: "如：闫满党建工作区" },
         { name: "brand", label: "党建品牌", type: "text", maxlength: 50, placeholder: "如：幸福闫满" },
       ];
