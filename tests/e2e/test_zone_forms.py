@@ -196,7 +196,7 @@ def test_town_staff_archives_and_restores_a_zone_and_moves_a_village(scenario, t
 
         # moving it onto the zone it is in now: the API's refusal beside the target field
         move.get_by_test_id("move-village-preview").click()
-        expect(move.locator(".el-form-item.is-error")).to_contain_text("相同")
+        expect(move.locator(".el-form-item.is-error .el-form-item__error")).to_have_text("目标工作区与当前工作区相同。")
 
         # a grid: the target's village first, then its natural village; the same one is refused beside it
         grid_move = page.get_by_test_id("move-grid")
@@ -206,7 +206,7 @@ def test_town_staff_archives_and_restores_a_zone_and_moves_a_village(scenario, t
         grid_move.get_by_test_id("move-grid-preview").click()
         error = grid_move.locator(".el-form-item.is-error")
         expect(error).to_contain_text("目标自然村")
-        expect(error).to_contain_text("相同")
+        expect(error.locator(".el-form-item__error")).to_have_text("目标自然村与当前自然村相同。")
         expect(grid_move.get_by_test_id("move-grid-apply")).to_be_disabled()
         # town staff do not move zones between towns: no such form
         expect(page.get_by_test_id("move-zone")).to_have_count(0)

@@ -61,7 +61,10 @@ Platform.component("MoveForm", {
     },
     errorOf(f) {
       const keys = [f.name].concat(f.errorKeys || []);
-      return keys.filter((k) => k in this.errors).map((k) => Platform.fieldMessages(this.errors[k], f.label)).join("；");
+      // the API names its own field ("目标工作区ID：…", "自然村：…"): beside the field, its label says it
+      return keys.filter((k) => k in this.errors)
+        .map((k) => Platform.fieldMessages(this.errors[k], "").split("；").map((m) => m.replace(/^[^：]{1,12}：/, "")).join("；"))
+        .join("；");
     },
     async run(apply) {
       this.errors = {};
