@@ -67,3 +67,21 @@ def test_town_staff_may_not_move_a_village_out_of_their_town(village):
     assert response.status_code == 400 and "target" in response.data
     village.refresh_from_db()
     assert village.zone_id != other.pk
+
+
+def test_archived_zones_and_towns_leave_the_tree_and_the_overview(village):
+    client = api_client(f.make_user("district_admin"))
+    spare = f.WorkZoneFactory(town=village.zone.town)
+    empty_town = f.TownFactory()
+    before = client.get("/api/overview/").data
+    zones = [n["id"] for n in client.get("/api/tree/", {"level": "zone", "parent": village.zone.town_id}).data]
+    assert spare.pk in zones
+    assert client.delete(f"/api/zones/{spare.pk}/").status_code == 204
+    assert client.delete(f"/api/towns/{empty_town.pk}/").status_code == 204
+    nodes = client.get("/api/tree/", {"level": "zone", "parent": village.zone.town_id}).data
+    assert [n["id"] for n in nodes] == [village.zone_id]
+    towns = client.get("/api/tree/", {"level": "town"}).data
+    assert empty_town.pk not in [n["id"] for n in towns]
+    assert next(n for n in towns if n["id"] == village.zone.town_id)["children"] == 1
+    after = client.get("/api/overview/").data
+    assert (after["zones"], after["towns"]) == (before["zones"] - 1, before["towns"] - 1)
