@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.db.models import Count, Q
 
 from accounts.scoping import UserScope
+from core.records import is_archivable
 from members.models import HouseholdLink, PartyMember
 from members.selectors import households_unlinked
 from villages.models import Household, HouseholdColor, MicroGrid, NaturalVillage, Village
@@ -20,10 +21,15 @@ TREE_LEVELS = {
 }
 
 
+def active(queryset):
+    """Archived nodes (core.models.Archivable) leave the tree and the counts; their rows keep their pages."""
+    return queryset.filter(archived_at__isnull=True) if is_archivable(queryset.model) else queryset
+
+
 def tree_children(scope: UserScope, *, level: str, parent: int | None) -> list[dict]:
     """One level of the hierarchy tree under `parent`, each node with its counts, in scope."""
     model, parent_field, column, child_level = TREE_LEVELS[level]
-    nodes = scope.filter(model.objects.all())
+    nodes = active(scope.filter(model.objects.all()))
     if parent_field and parent is not None:
         nodes = nodes.filter(**{parent_field: parent})
     nodes = list(nodes.order_by("id").values("id", "name"))
@@ -40,7 +46,7 @@ def tree_children(scope: UserScope, *, level: str, parent: int | None) -> list[d
         child_model, child_parent, _, _ = TREE_LEVELS[child_level]
         children = {
             row[child_parent]: row["n"]
-            for row in scope.filter(child_model.objects.filter(**{f"{child_parent}__in": ids}))
+            for row in active(scope.filter(child_model.objects.filter(**{f"{child_parent}__in": ids})))
             .values(child_parent).annotate(n=Count("id"))
         }
     return [
@@ -65,10 +71,10 @@ def overview_counts(scope: UserScope) -> dict:
     for row in households.values("color").annotate(n=Count("id")):
         by_color[row["color"]] = row["n"]
     return {
-        "towns": scope.filter(Town.objects.all()).count(),
-        "zones": scope.filter(WorkZone.objects.all()).count(),
-        "villages": scope.filter(Village.objects.all()).count(),
-        "grids": scope.filter(MicroGrid.objects.all()).count(),
+        "towns": active(scope.filter(Town.objects.all())).count(),
+        "zones": active(scope.filter(WorkZone.objects.all())).count(),
+        "villages": active(scope.filter(Village.objects.all())).count(),
+        "grids": active(scope.filter(MicroGrid.objects.all())).count(),
         "households": sum(by_color.values()),
         "households_by_color": by_color,
         "members": scope.filter(PartyMember.objects.filter(left_on__isnull=True)).count(),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from core.moves import node_move
@@ -104,6 +105,12 @@ def tree_check(*, repair: bool = False) -> dict[str, dict]:
 
 # --- Reorganisation: a node moves with everything below it --------------------------------------------
 
+def _refuse_archived(target, field: str, label: str) -> None:
+    """A move's target must be in use: an archived town or zone takes nothing in (a 400 naming the field)."""
+    if getattr(target, "archived_at", None) is not None:
+        raise ValidationError({field: f"目标{label}“{target.name}”已归档，不能迁入；请先恢复它。"})
+
+
 def _current_instructors(village):
     return PartyInstructor.objects.filter(village=village).filter(current_q())
 
@@ -111,8 +118,11 @@ def _current_instructors(village):
 def village_move(*, village, to_zone: WorkZone, apply: bool) -> dict:
     """Move a village (with its grids, households and village branches) to another zone.
 
-    Returns a preview of what moves; with ``apply`` it also moves it, in one transaction.
+    Returns a preview of what moves; with ``apply`` it also moves it, in one transaction. Not into an
+    archived zone.
     """
+    _refuse_archived(to_zone, "zone", "工作区")
+
     def carry():
         Household.objects.filter(village=village).update(zone=to_zone, town_id=to_zone.town_id)
         PartyBranch.objects.filter(village=village).update(zone=to_zone, town_id=to_zone.town_id)
@@ -134,8 +144,10 @@ def zone_move(*, zone: WorkZone, to_town, apply: bool) -> dict:
     """Move a work zone (with its villages' households and branches) to another town.
 
     Returns a preview of what moves; with ``apply`` it also moves it, in one transaction. Dispute cases
-    follow by the database triggers of mediation's migration 0003.
+    follow by the database triggers of mediation's migration 0003. Not into an archived town.
     """
+    _refuse_archived(to_town, "town", "街道(镇)")
+
     def carry():
         Household.objects.filter(zone=zone).update(town=to_town)
         PartyBranch.objects.filter(zone=zone).update(town=to_town)

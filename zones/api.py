@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.api_base import ScopedViewSet
+from accounts.api_base import ArchiveMixin, ScopedViewSet
 from accounts.api_export import ExportMixin
 
 from . import filters, serializers, services
@@ -16,8 +16,8 @@ def _rank(field: str, values: list[str]) -> Case:
     return Case(*(When(**{field: v}, then=i) for i, v in enumerate(values)), output_field=IntegerField())
 
 
-class TownViewSet(ScopedViewSet):
-    """街道(镇)。"""
+class TownViewSet(ArchiveMixin, ScopedViewSet):
+    """街道(镇)。DELETE 归档（其下还有未归档的工作区时拒绝，409），POST …/restore/ 恢复。"""
 
     queryset = Town.objects.all()
     serializer_class = serializers.TownSerializer
@@ -25,8 +25,8 @@ class TownViewSet(ScopedViewSet):
     ordering_fields = ["id", "name", "code"]
 
 
-class WorkZoneViewSet(ScopedViewSet):
-    """党建工作区。"""
+class WorkZoneViewSet(ArchiveMixin, ScopedViewSet):
+    """党建工作区。DELETE 归档（其下还有村/社区时拒绝，409），POST …/restore/ 恢复。"""
 
     queryset = WorkZone.objects.select_related("town")
     serializer_class = serializers.WorkZoneSerializer
@@ -37,6 +37,9 @@ class WorkZoneViewSet(ScopedViewSet):
         if serializer.instance is None:
             return services.zone_create(**serializer.validated_data)
         return super().perform_write(serializer)
+
+    def destroy_instance(self, instance):
+        services.zone_archive(instance)
 
     @extend_schema(summary="工作区预警", responses=serializers.ZoneFlagsSerializer)
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)

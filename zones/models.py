@@ -5,11 +5,12 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.scoping import ADMIN_ONLY, ZONE_UP, ScopeSpec
+from core.models import Archivable
 from core.text import PinyinKeyMixin
 
 
 @pghistory.track()
-class Town(PinyinKeyMixin, models.Model):
+class Town(Archivable, PinyinKeyMixin, models.Model):
     """街道/镇。"""
 
     name = models.CharField("名称", max_length=50, unique=True)
@@ -28,7 +29,7 @@ class Town(PinyinKeyMixin, models.Model):
 
 
 @pghistory.track()
-class WorkZone(PinyinKeyMixin, models.Model):
+class WorkZone(Archivable, PinyinKeyMixin, models.Model):
     """党建工作区：街道(镇)与村之间的一级。"""
 
     town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="zones", verbose_name="街道(镇)")

@@ -1,4 +1,5 @@
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
 from accounts.api_base import ScopedModelSerializer
 
@@ -6,9 +7,13 @@ from .models import CommitteeMember, PartyInstructor, SunkCadrePosting, Town, Wo
 
 
 class TownSerializer(ScopedModelSerializer):
+    name = serializers.CharField(label="名称", max_length=50, validators=[UniqueValidator(
+        queryset=Town.objects.all(), message="已有同名的街道(镇)（若已归档，可在“显示已归档”中恢复）。")])
+
     class Meta:
         model = Town
-        fields = ["id", "name", "code"]
+        fields = ["id", "name", "code", "archived_at"]
+        read_only_fields = ["archived_at"]
 
 
 class WorkZoneSerializer(ScopedModelSerializer):
@@ -16,7 +21,8 @@ class WorkZoneSerializer(ScopedModelSerializer):
 
     class Meta:
         model = WorkZone
-        fields = ["id", "town", "town_name", "name", "brand"]
+        fields = ["id", "town", "town_name", "name", "brand", "archived_at"]
+        read_only_fields = ["archived_at"]
         move_actions = {"town": "move"}
 
 

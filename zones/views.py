@@ -8,6 +8,10 @@ class ZoneListView(PageView):
     page_title = "党建工作区"
 
 
+class TownListView(PageView):
+    page_title = "街道(镇)"
+
+
 class ZoneDetailView(ScopedDetailView):
     page_title = "工作区详情"
     breadcrumbs = (("党建工作区", "zones:list"),)

@@ -135,9 +135,9 @@ def test_instructor_rules(zone_client, zone):
     assert PartyInstructor.objects.get().days_per_week == 3
 
 
-def test_deleting_a_zone_that_still_has_villages_is_409_and_deletes_nothing(town_client, zone):
+def test_deleting_a_zone_that_still_has_villages_is_409_and_archives_nothing(town_client, zone):
     village = f.VillageFactory(zone=zone)
     response = town_client.delete(f"/api/zones/{zone.pk}/")
-    assert response.status_code == 409 and "关联数据" in response.data["detail"]
-    assert WorkZone.objects.filter(pk=zone.pk).exists() and village.zone_id == zone.pk
+    assert response.status_code == 409 and "不能归档" in response.data["detail"]
+    assert WorkZone.objects.filter(pk=zone.pk, archived_at__isnull=True).exists() and village.zone_id == zone.pk
     assert ZoneOffice.objects.filter(zone=zone).count() == 5
