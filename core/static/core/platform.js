@@ -734,8 +734,11 @@
         const form = {};
         this.remoteOptions = {};
         for (const f of this.fields) {
-          const empty = f.type === "multiselect" || f.type === "tags" ? [] : f.type === "switch" ? false : null;
+          const text = !f.type || f.type === "text" || f.type === "textarea";
+          // text fields start as "" (a blank CharField refuses null), choices as null, lists as []
+          const empty = f.type === "multiselect" || f.type === "tags" ? [] : f.type === "switch" ? false : text ? "" : null;
           let value = this.record && f.name in this.record ? this.record[f.name] : (f.name in this.initial ? this.initial[f.name] : empty);
+          if (text && value === null) value = "";
           if (Array.isArray(value)) value = value.slice();
           form[f.name] = value;
           if (f.type === "remote") {
