@@ -39,6 +39,8 @@ window.VisitsUi = (function () {
     },
     watch: {
       modelValue(value) { if (value) this.prepare(); },
+      "toCase.title"(value) { if ((value || "").trim()) delete this.caseErrors.title; },
+      "toCase.category"(value) { if (value) delete this.caseErrors.category; },
     },
     methods: {
       async prepare() {
