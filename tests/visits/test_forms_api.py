@@ -166,3 +166,25 @@ def test_follow_up_work_list_and_marking_it_handled(world, clock):
     plain = Visit.objects.exclude(follow_up_needed=True).first()
     assert worker.post(f"/api/visits/{plain.pk}/follow-up-done/", {"result": "x"}, format="json").status_code == 400
     assert outside.follow_up_done_at is None
+
+
+def test_the_work_lists_export_with_their_filters(world, clock):
+    services.visit_log(household=world.red, author=world.member_user, visited_on=clock.today,
+                       follow_up_needed=True, follow_up_note="报村委协调")
+    services.visit_log(household=world.green, author=world.member_user, visited_on=clock.today)
+    lonely = f.HouseholdFactory(grid=world.grid, head_name="独居户", tags=["独居老人"])
+    services.color_suggestion_reject(household=lonely, reason="子女每天探望", user=world.cadre_user)
+    cadre = api_client(world.cadre_user)
+    for path, params in (("/api/visits/export/", {"follow_up_open": "true"}),
+                         ("/api/color-suggestion-reviews/export/", {}), ("/api/color-changes/export/", {})):
+        response = cadre.get(path, params)
+        assert response.status_code == 200, (path, response.content[:200])
+        assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    import io
+
+    import openpyxl
+
+    response = cadre.get("/api/visits/export/", {"follow_up_open": "true"})
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 2 and "跟进事项" in rows[0] and "报村委协调" in rows[1]
