@@ -83,6 +83,20 @@ def test_grid_member_logs_a_visit_and_opens_a_case_on_a_phone(scenario, gridder,
         assert case.received_by_id == gridder.pk and case.village_id == red.village_id
         assert case.parties.filter(name=red.head_name).exists()  # the household head is the applicant
 
+        # the visit's page offers the same later (e.g. when a case was not opened while logging)
+        page.goto(f"{live_server.url}/visits/households/{red.pk}/")
+        settle(page)
+        page.get_by_test_id("visit-raise-case").first.click()
+        dialog = page.get_by_test_id("case-dialog")
+        expect(dialog.locator("#cd-title")).to_have_value(re.compile("排水沟"))
+        dialog.get_by_role("button", name="登记案件").click()
+        expect(dialog.get_by_text("请选择纠纷类别。")).to_be_visible()
+        assert page.evaluate(FITS)
+        assert serious(axe_violations(page)) == []
+        screenshot(page, "case-dialog-375")
+        dialog.get_by_role("button", name="取消").click()
+        assert DisputeCase.objects.filter(visit=visit).count() == 1
+
         # the grid member's work pages on the phone: they fit and pass axe (no serious or critical violation)
         for path in ["/visits/follow-ups/", "/visits/color-review/"]:
             page.goto(f"{live_server.url}{path}")

@@ -196,5 +196,74 @@ window.VisitsUi = (function () {
       </el-dialog>`,
   };
 
-  return { today, components: { VisitSheet, ColorDialog } };
+  /** 转为纠纷案件 from a visit already logged (POST /api/dispute-cases/from-visit/): the case's title, category, urgency. */
+  const CaseDialog = {
+    name: "CaseDialog",
+    mixins: [Platform.dialogMixin],
+    props: { visit: { type: Object, default: null } },
+    data: () => ({ form: { title: "", category: null, urgency: "normal" }, errors: {} }),
+    computed: {
+      categories() { return Platform.choices.case_category || []; },
+      urgencies() { return Platform.choices.case_urgency || []; },
+    },
+    watch: {
+      "form.category"(value) { if (value) delete this.errors.category; },
+      "form.title"(value) { if ((value || "").trim()) delete this.errors.title; },
+      modelValue(value) {
+        if (!value || !this.visit) return;
+        this.form = { title: (this.visit.concerns || "").trim().split(/[\n。；;]/)[0].slice(0, 40), category: null, urgency: "normal" };
+        this.errors = {};
+      },
+    },
+    methods: {
+      async submit() {
+        this.errors = {};
+        if (!this.form.title.trim()) this.errors.title = "请填写案由。";
+        if (!this.form.category) this.errors.category = "请选择纠纷类别。";
+        if (Object.keys(this.errors).length) return;
+        this.saving = true;
+        try {
+          const c = await Platform.api.post("/api/dispute-cases/from-visit/",
+            { visit: this.visit.id, title: this.form.title.trim(), category: this.form.category, urgency: this.form.urgency }, { quiet: true });
+          ElementPlus.ElMessage({ type: "success", duration: 6000, message: "已登记纠纷案件：" + c.title });
+          this.open = false;
+          this.$emit("saved", c);
+        } catch (e) {
+          if (e.status === 400 && e.data) {
+            for (const name of ["title", "category", "urgency"]) if (e.data[name]) this.errors[name] = Platform.fieldMessages(e.data[name]);
+            if (!Object.keys(this.errors).length) ElementPlus.ElMessage({ type: "error", message: (e.messages || []).join("；") });
+          } else {
+            ElementPlus.ElMessage({ type: "error", message: (e.messages || ["登记失败。"]).join("；") });
+          }
+        } finally {
+          this.saving = false;
+        }
+      },
+    },
+    template: `
+      <el-dialog v-model="open" title="转为纠纷案件" width="min(520px, 94vw)" append-to-body data-testid="case-dialog">
+        <el-form class="vs-form" label-position="top" @submit.prevent="submit">
+          <p v-if="visit" style="margin-top: 0">[[ visit.visited_on ]] [[ visit.visitor_name ]]走访发现：[[ visit.concerns ]]</p>
+          <el-form-item label="案由" for="cd-title" :error="errors.title" required>
+            <el-input id="cd-title" v-model="form.title" maxlength="100"></el-input>
+          </el-form-item>
+          <el-form-item label="纠纷类别" :error="errors.category" required>
+            <el-radio-group v-model="form.category" aria-label="纠纷类别">
+              <el-radio-button v-for="c in categories" :key="c.value" :value="c.value">[[ c.label ]]</el-radio-button>
+            </el-radio-group>
+          </el-form-item>
+          <el-form-item label="紧急程度" :error="errors.urgency">
+            <el-radio-group v-model="form.urgency" aria-label="紧急程度">
+              <el-radio-button v-for="u in urgencies" :key="u.value" :value="u.value">[[ u.label ]]</el-radio-button>
+            </el-radio-group>
+          </el-form-item>
+        </el-form>
+        <template #footer>
+          <el-button @click="open = false">取消</el-button>
+          <el-button type="primary" :loading="saving" @click="submit">登记案件</el-button>
+        </template>
+      </el-dialog>`,
+  };
+
+  return { today, components: { VisitSheet, ColorDialog, CaseDialog } };
 })();
