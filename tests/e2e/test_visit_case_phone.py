@@ -66,6 +66,8 @@ def test_grid_member_logs_a_visit_and_opens_a_case_on_a_phone(scenario, gridder,
         assert not Visit.objects.filter(household=red).exists()
         title.fill("宅前排水沟堵塞引发邻里纠纷")
         page.get_by_test_id("case-category").get_by_text("邻里纠纷").click()
+        page.get_by_test_id("follow-up-switch").click()
+        page.get_by_test_id("follow-up-note").fill("协调后回访两户")
         assert page.evaluate(FITS)
         screenshot(page, "sheet-375")
         assert serious(axe_violations(page)) == []
@@ -77,7 +79,7 @@ def test_grid_member_logs_a_visit_and_opens_a_case_on_a_phone(scenario, gridder,
         screenshot(page, "after-375")
 
         visit = Visit.objects.get(household=red)
-        assert visit.created_by_id == gridder.pk and "排水沟" in visit.concerns
+        assert visit.created_by_id == gridder.pk and "排水沟" in visit.concerns and visit.follow_up_needed
         case = DisputeCase.objects.get(visit=visit)
         assert case.title == "宅前排水沟堵塞引发邻里纠纷" and case.category == "neighbour"
         assert case.received_by_id == gridder.pk and case.village_id == red.village_id
@@ -96,6 +98,22 @@ def test_grid_member_logs_a_visit_and_opens_a_case_on_a_phone(scenario, gridder,
         screenshot(page, "case-dialog-375")
         dialog.get_by_role("button", name="取消").click()
         assert DisputeCase.objects.filter(visit=visit).count() == 1
+
+        # the follow-up is on the grid's work list; handled there with its result
+        page.goto(f"{live_server.url}/visits/follow-ups/")
+        settle(page)
+        card = page.get_by_test_id("follow-up-card").filter(has_text=red.head_name)
+        expect(card).to_contain_text("协调后回访两户")
+        card.get_by_test_id("follow-up-done").click()
+        done = page.get_by_test_id("done-dialog")
+        done.get_by_test_id("done-submit").click()
+        expect(done.get_by_text("请填写跟进结果。")).to_be_visible()  # beside the field
+        screenshot(page, "follow-up-done-375")
+        page.get_by_test_id("done-result").fill("已回访，两户同意调解")
+        done.get_by_test_id("done-submit").click()
+        expect(page.get_by_text(re.compile("已办结："))).to_be_visible()
+        visit.refresh_from_db()
+        assert visit.follow_up_result == "已回访，两户同意调解" and visit.follow_up_done_by_id == gridder.pk
 
         # the grid member's work pages on the phone: they fit and pass axe (no serious or critical violation)
         for path in ["/visits/follow-ups/", "/visits/color-review/"]:

@@ -143,10 +143,10 @@ window.VisitsUi = (function () {
             </template>
           </div>
           <el-form-item label="需要跟进">
-            <el-switch v-model="form.follow_up_needed"></el-switch>
+            <el-switch v-model="form.follow_up_needed" aria-label="需要跟进" data-testid="follow-up-switch"></el-switch>
           </el-form-item>
           <el-form-item label="跟进事项" v-if="form.follow_up_needed">
-            <el-input v-model="form.follow_up_note" type="textarea" :rows="2" placeholder="例如：报工作区轮值调解室"></el-input>
+            <el-input v-model="form.follow_up_note" type="textarea" :rows="2" placeholder="例如：报工作区轮值调解室" aria-label="跟进事项" data-testid="follow-up-note"></el-input>
           </el-form-item>
         </el-form>
         <template #footer>

@@ -24,6 +24,10 @@ Platform.page({
     async submitDone() {
       const d = this.done;
       d.error = "";
+      if (!d.result.trim()) {
+        d.error = "请填写跟进结果。"; // the API refuses it too (400 naming 跟进结果)
+        return;
+      }
       d.saving = true;
       try {
         await Platform.api.post("/api/visits/" + d.row.id + "/follow-up-done/", { result: d.result }, { quiet: true });
