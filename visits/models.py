@@ -185,9 +185,9 @@ class ColorSuggestionReview(models.Model):
     )
     reviewed_at = models.DateTimeField("审核时间", db_default=Now())
 
-    scope = ScopeSpec(
-        via="household", writers=VISIT_WRITERS,  # in scope exactly when its household is (accounts.scoping)
-    )
+    # in scope exactly when its household is; written only by the review actions of the colour changes
+    # (accept: VISIT_WRITERS, reject: village cadres and up), never through its own read-only endpoint
+    scope = ScopeSpec(via="household")
 
     class Meta:
         verbose_name = "四色调整建议审核"
