@@ -96,10 +96,6 @@ class Migration(migrations.Migration):
             name='follow_up_result',
             field=models.TextField(blank=True, verbose_name='跟进结果'),
         ),
-        migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(condition=models.Q(('follow_up_done_at__isnull', True), ('follow_up_needed', True)), fields=['visited_on'], name='visit_follow_up_open'),
-        ),
         pgtrigger.migrations.AddTrigger(
             model_name='visit',
             trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "visits_visitevent" ("color", "concerns", "content", "corrected_at", "corrected_by_id", "created_at", "created_by_id", "duties", "follow_up_done_at", "follow_up_done_by_id", "follow_up_needed", "follow_up_note", "follow_up_result", "household_id", "id", "method", "pgh_context", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "visited_on", "visitor_member_id", "visitor_name", "visitor_user_id") VALUES (NEW."color", NEW."concerns", NEW."content", NEW."corrected_at", NEW."corrected_by_id", NEW."created_at", NEW."created_by_id", NEW."duties", NEW."follow_up_done_at", NEW."follow_up_done_by_id", NEW."follow_up_needed", NEW."follow_up_note", NEW."follow_up_result", NEW."household_id", NEW."id", NEW."method", COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_metadata\', TRUE), \'\'), NULL)::JSONB, COALESCE(NULLIF(CURRENT_SETTING(\'pghistory.context_id\', TRUE), \'\'), NULL)::UUID, NOW(), \'insert\', NEW."id", NEW."visited_on", NEW."visitor_member_id", NEW."visitor_name", NEW."visitor_user_id"); RETURN NULL;', hash='2140bcea5fb84ab3747b3e64fda6cde39629e325', operation='INSERT', pgid='pgtrigger_insert_insert_9d6da', table='visits_visit', when='AFTER')),
