@@ -11,7 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
-from accounts.api_base import ScopedViewSet, reveal_allowed, scoped_row
+from accounts.api_base import ArchiveMixin, ScopedViewSet, reveal_allowed, scoped_row
 from accounts.api_export import ExportMixin
 from accounts.permissions import ScopedAccess
 from accounts.scoping import VILLAGE_UP, user_scope
@@ -41,14 +41,14 @@ class CaseHandlerRole(BasePermission):
         return bool(user_scope(request.user).roles & VILLAGE_UP)
 
 
-class MediationRoomViewSet(ScopedViewSet):
-    """轮值调解室（每个工作区一间）：地点、开放时间、法律顾问、志愿者、今日值班。"""
+class MediationRoomViewSet(ArchiveMixin, ScopedViewSet):
+    """轮值调解室（每个工作区一间）：地点、开放时间、法律顾问、志愿者、今日值班。DELETE 归档（其下还有未归档的轮值人员时拒绝）。"""
 
     queryset = MediationRoom.objects.all()
     serializer_class = serializers.MediationRoomSerializer
     filterset_class = filters.MediationRoomFilter
     ordering_fields = ["zone", "name"]
-    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     def get_scoped_queryset(self):
         today = DutyShift.objects.filter(date=timezone.localdate()).select_related("officer").order_by("slot")
@@ -67,20 +67,23 @@ class MediationRoomViewSet(ScopedViewSet):
         return services.room_save(room=serializer.instance, **data)
 
 
-class DutyOfficerViewSet(ScopedViewSet):
-    """轮值人员（轮值名单）：顺序、每周休息日、请假日期；停止轮值后其未来班次变为无人值班。"""
+class DutyOfficerViewSet(ArchiveMixin, ScopedViewSet):
+    """轮值人员（轮值名单）：顺序、每周休息日、请假日期；停止轮值或归档（DELETE）后其未来班次变为无人值班，不再排入新的排班。"""
 
     queryset = DutyOfficer.objects.select_related("user")
     serializer_class = serializers.DutyOfficerSerializer
     filterset_class = filters.DutyOfficerFilter
     ordering_fields = ["rotation_order", "id", "name"]
-    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     def perform_write(self, serializer):
         data = dict(serializer.validated_data)
         if serializer.instance is None:
             return services.rota.officer_save(**data)
         return services.rota.officer_save(officer=serializer.instance, **data)
+
+    def destroy_instance(self, instance):
+        services.rota.officer_archive(officer=instance)
 
 
 class DutyShiftViewSet(ScopedViewSet):

@@ -45,9 +45,9 @@ class MediationRoomSerializer(ScopedModelSerializer):
         model = MediationRoom
         fields = [
             "id", "zone", "zone_name", "name", "place", "opening_hours", "phone", "open_weekdays", "shifts_per_day",
-            "legal_advisers", "volunteers", "on_duty_today", "created_at",
+            "legal_advisers", "volunteers", "on_duty_today", "created_at", "archived_at",
         ]
-        read_only_fields = ["created_at"]
+        read_only_fields = ["created_at", "archived_at"]
         # one room per zone is the service's rule (checked after the write permission: 403 before 400)
         extra_kwargs = {"name": {"required": False}, "zone": {"validators": []}}
 
@@ -84,8 +84,9 @@ class DutyOfficerSerializer(ScopedModelSerializer):
         model = DutyOfficer
         fields = [
             "id", "room", "name", "kind", "kind_display", "committee_member", "village_cadre", "user", "user_name",
-            "rotation_order", "weekdays_off", "dates_off", "active",
+            "rotation_order", "weekdays_off", "dates_off", "active", "archived_at",
         ]
+        read_only_fields = ["archived_at"]
 
 
 class DutyShiftSerializer(ScopedModelSerializer):

@@ -10,5 +10,6 @@ urlpatterns = [
     path("mediation/cases/<int:pk>/", views.CaseDetailView.as_view(), name="case"),
     path("mediation/cases/<int:pk>/agreement/", views.AgreementPrintView.as_view(), name="agreement"),
     path("mediation/rota/", views.RotaView.as_view(), name="rota"),
+    path("mediation/rooms/", views.RoomsView.as_view(), name="rooms"),
     path("mediation/statistics/", views.StatisticsView.as_view(), name="statistics"),
 ]

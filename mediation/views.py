@@ -49,6 +49,12 @@ class RotaView(MediationPage):
     page_title = "值班排班"
 
 
+class RoomsView(MediationPage):
+    """调解室与轮值人员：设立、修改、归档（工作区党委、街道）。"""
+
+    page_title = "调解室与轮值人员"
+
+
 class StatisticsView(MediationPage):
     page_title = "调解统计"
 

@@ -1,3 +1,4 @@
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -11,7 +12,7 @@ from villages.models import Household
 from zones.models import Town, WorkZone
 
 from . import filters, selectors, serializers, services
-from .models import VISIT_WRITERS, ColorChange, Reminder, Visit, VisitPolicy
+from .models import VISIT_WRITERS, ColorChange, ColorSuggestionReview, Reminder, Visit, VisitPolicy
 
 
 def _ensure_can_visit(request, household):
@@ -42,6 +43,21 @@ class VisitPolicyViewSet(ScopedViewSet):
     def destroy_instance(self, instance):
         self.ensure_writable(instance)
         services.visit_policy_delete(policy=instance)
+
+    @extend_schema(summary="保存前预览：将改变多少户的下次走访日期（不写入）", request=serializers.VisitPolicySerializer,
+                   responses=serializers.PolicyPreviewSerializer, filters=False)
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
+    def preview(self, request):
+        """与保存同样的输入（town 或 zone 加各项数值）；按保存时重新安排所用的同一条件计数。"""
+        serializer = self.get_serializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        town, zone = data.pop("town", None), data.pop("zone", None)
+        town_id = zone.town_id if zone is not None else (town.pk if town is not None else None)
+        if town_id is not None and not services.policy_place_writable(
+                request.user, town_id=town_id, zone_id=zone.pk if zone is not None else None):
+            raise PermissionDenied("您无权修改该走访策略。")
+        return Response(serializers.PolicyPreviewSerializer(services.visit_policy_preview(town=town, zone=zone, **data)).data)
 
     @extend_schema(
         summary="某工作区/户/街道现行的走访策略", parameters=[serializers.EffectivePolicyQuerySerializer],
@@ -96,6 +112,43 @@ class ColorChangeViewSet(ExportMixin, ScopedViewSet):
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(serializers.ColorSuggestionSerializer(page, many=True).data)
 
+    def _review_input(self, request):
+        params = serializers.SuggestionReviewInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        household = scoped_row(request, Household, params.validated_data["household"], field="household")
+        return household, params.validated_data["reason"]
+
+    @extend_schema(summary="采纳调整建议（调为建议的颜色）", request=serializers.SuggestionReviewInputSerializer,
+                   responses={201: serializers.ColorSuggestionReviewSerializer}, filters=False)
+    @action(detail=False, methods=["post"], url_path="accept-suggestion", filter_backends=[])
+    def accept_suggestion(self, request):
+        household, reason = self._review_input(request)
+        _ensure_can_visit(request, household)
+        review = services.color_suggestion_accept(household=household, user=request.user, reason=reason)
+        return Response(serializers.ColorSuggestionReviewSerializer(review).data, status=201)
+
+    @extend_schema(summary="不采纳调整建议（须填写理由；村干部或以上）", request=serializers.SuggestionReviewInputSerializer,
+                   responses={201: serializers.ColorSuggestionReviewSerializer}, filters=False)
+    @action(detail=False, methods=["post"], url_path="reject-suggestion", filter_backends=[])
+    def reject_suggestion(self, request):
+        household, reason = self._review_input(request)
+        _ensure_can_visit(request, household)
+        review = services.color_suggestion_reject(household=household, user=request.user, reason=reason)
+        return Response(serializers.ColorSuggestionReviewSerializer(review).data, status=201)
+
+
+class ColorSuggestionReviewViewSet(ExportMixin, ScopedViewSet):
+    """四色调整建议的审核记录（采纳、不采纳及理由）。由“采纳/不采纳建议”产生，只读。"""
+
+    queryset = ColorSuggestionReview.objects.all()
+    serializer_class = serializers.ColorSuggestionReviewSerializer
+    filterset_class = filters.ColorSuggestionReviewFilter
+    ordering_fields = ["reviewed_at", "id"]
+    http_method_names = ["get", "head", "options"]
+
+    def get_scoped_queryset(self):
+        return ColorSuggestionReview.objects.select_related("household", "reviewed_by")
+
 
 class VisitViewSet(ExportMixin, DeferredJoinListMixin, ScopedViewSet):
     """走访记录。登记人7天内可更正，之后只能由工作区更正；每次更正都留痕（history）。"""
@@ -115,6 +168,17 @@ class VisitViewSet(ExportMixin, DeferredJoinListMixin, ScopedViewSet):
             _ensure_can_visit(self.request, data["household"])
             return services.visit_log(author=self.request.user, **data)
         return services.visit_correct(visit=serializer.instance, user=self.request.user, **data)
+
+    @extend_schema(summary="办结跟进事项（需跟进 → 已办结，填写跟进结果）", request=serializers.FollowUpDoneSerializer,
+                   responses=serializers.VisitSerializer, filters=False)
+    @action(detail=True, methods=["post"], url_path="follow-up-done", filter_backends=[])
+    def follow_up_done(self, request, pk=None):
+        visit = self.get_object()
+        params = serializers.FollowUpDoneSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        with transaction.atomic():
+            services.visit_follow_up_done(visit=visit, user=request.user, result=params.validated_data["result"])
+        return Response(self.get_serializer(self.get_scoped_queryset().get(pk=visit.pk)).data)
 
     # --- due lists, counts, coverage, dashboards (households in scope) ---------------------
 
@@ -182,6 +246,7 @@ class ReminderViewSet(ScopedViewSet):
 ROUTES = [
     ("visit-policies", VisitPolicyViewSet),
     ("color-changes", ColorChangeViewSet),
+    ("color-suggestion-reviews", ColorSuggestionReviewViewSet),
     ("visits", VisitViewSet),
     ("reminders", ReminderViewSet),
 ]

@@ -4,7 +4,9 @@ from django_filters import rest_framework as filters
 from villages.models import HouseholdColor
 
 from . import selectors
-from .models import ColorChange, ColorChangeSource, Reminder, Visit, VisitMethod, VisitPolicy
+from .models import (
+    ColorChange, ColorChangeSource, ColorSuggestionReview, Reminder, SuggestionDecision, Visit, VisitMethod, VisitPolicy,
+)
 
 
 class HierarchyFilterSet(filters.FilterSet):
@@ -40,6 +42,7 @@ class VisitFilter(HierarchyFilterSet):
     visited_from = filters.DateFilter(field_name="visited_on", lookup_expr="gte", label="走访日期起")
     visited_to = filters.DateFilter(field_name="visited_on", lookup_expr="lte", label="走访日期止")
     mine = filters.BooleanFilter(method="filter_mine", label="我登记或我走访的")
+    follow_up_open = filters.BooleanFilter(method="filter_follow_up_open", label="需跟进且尚未办结")
 
     class Meta:
         model = Visit
@@ -49,6 +52,18 @@ class VisitFilter(HierarchyFilterSet):
         user = self.request.user
         mine = Q(created_by=user) | Q(visitor_user=user) | Q(visitor_member__user=user)
         return queryset.filter(mine) if value else queryset.exclude(mine)
+
+    def filter_follow_up_open(self, queryset, name, value):
+        open_ = Q(follow_up_needed=True, follow_up_done_at__isnull=True)
+        return queryset.filter(open_) if value else queryset.filter(follow_up_needed=True, follow_up_done_at__isnull=False)
+
+
+class ColorSuggestionReviewFilter(HierarchyFilterSet):
+    decision = filters.ChoiceFilter(choices=SuggestionDecision.choices, label="审核结果")
+
+    class Meta:
+        model = ColorSuggestionReview
+        fields = ["household", "decision", "town", "zone", "village", "grid"]
 
 
 class ReminderFilter(HierarchyFilterSet):

@@ -158,6 +158,51 @@ class ColorChange(models.Model):
         return f"{self.household_id}: {self.from_color} → {self.to_color}"
 
 
+class SuggestionDecision(models.TextChoices):
+    ACCEPTED = "accepted", "采纳"
+    REJECTED = "rejected", "不采纳"
+
+
+@pghistory.track()
+class ColorSuggestionReview(models.Model):
+    """四色调整建议的审核：采纳（随之调整颜色）或不采纳（须写明理由）。
+
+    A rejected suggestion leaves the review list while the household keeps the color and the suggestion it was
+    rejected for; a new suggestion (other circumstances) or a new color brings it back."""
+
+    household = models.ForeignKey(
+        "villages.Household", on_delete=models.CASCADE, related_name="color_suggestion_reviews", verbose_name="户"
+    )
+    from_color = models.CharField("当时颜色", max_length=10, choices=HouseholdColor.choices)
+    suggested_color = models.CharField("建议颜色", max_length=10, choices=HouseholdColor.choices)
+    decision = models.CharField("审核结果", max_length=10, choices=SuggestionDecision.choices)
+    reason = models.TextField("理由", blank=True)
+    color_change = models.ForeignKey(
+        ColorChange, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="采纳后的调整"
+    )
+    reviewed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="审核人"
+    )
+    reviewed_at = models.DateTimeField("审核时间", db_default=Now())
+
+    # in scope exactly when its household is; written only by the review actions of the colour changes
+    # (accept: VISIT_WRITERS, reject: village cadres and up), never through its own read-only endpoint
+    scope = ScopeSpec(via="household")
+
+    class Meta:
+        verbose_name = "四色调整建议审核"
+        verbose_name_plural = "四色调整建议审核"
+        ordering = ["-reviewed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(name="suggestion_rejection_has_reason",
+                                   condition=~Q(decision="rejected") | ~Q(reason="")),
+        ]
+        indexes = [models.Index(fields=["household", "suggested_color"], name="suggestion_review_household")]
+
+    def __str__(self):
+        return f"{self.household_id}: {self.get_decision_display()} {self.suggested_color}"
+
+
 class VisitMethod(models.TextChoices):
     IN_PERSON = "in_person", "入户"
     PHONE = "phone", "电话"
@@ -184,6 +229,11 @@ class Visit(models.Model):
     concerns = models.TextField("民情信息", blank=True)
     follow_up_needed = models.BooleanField("需要跟进", default=False)
     follow_up_note = models.TextField("跟进事项", blank=True)
+    follow_up_done_at = models.DateTimeField("跟进办结时间", null=True, blank=True)
+    follow_up_done_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="跟进办结人"
+    )
+    follow_up_result = models.TextField("跟进结果", blank=True)
     created_by = models.ForeignKey(
         "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="登记人"
     )
@@ -210,6 +260,9 @@ class Visit(models.Model):
             models.Index(fields=["household", "-visited_on"], name="visit_household_recent"),
             models.Index(fields=["visitor_member", "-visited_on"], name="visit_member_recent"),
             models.Index(fields=["visited_on"], name="visit_visited_on"),
+            # the follow-up work list: visits still waiting for their follow-up (a few per grid)
+            models.Index(fields=["visited_on"], condition=Q(follow_up_needed=True, follow_up_done_at__isnull=True),
+                         name="visit_follow_up_open"),
         ]
 
     def __str__(self):

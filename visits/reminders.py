@@ -294,20 +294,36 @@ def households_plan_missing() -> int:
     return len(ids)
 
 
+def _shift_where(selection: HouseholdSelection, days: dict[str, int]) -> tuple[list[str], str, dict]:
+    """The households a shift by ``days[color]`` moves: the one condition of the UPDATE and of its preview."""
+    changed = [c for c in COLORS if days.get(c)]
+    where, params = selection.where()
+    return changed, f"{where} AND h.color = ANY(%(colors)s) AND h.next_visit_due IS NOT NULL", {**params, "colors": changed}
+
+
 def households_shift_due(selection: HouseholdSelection, *, days: dict[str, int]) -> int:
     """Move the due dates of the selected households by ``days[color]`` (a policy's new − old interval), one UPDATE."""
-    changed = [c for c in COLORS if days.get(c)]
+    changed, where, params = _shift_where(selection, days)
     if not changed:
         return 0
-    where, params = selection.where()
     case = " ".join(f"WHEN '{c}' THEN {int(days[c])}" for c in changed)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {H} h SET next_visit_due = h.next_visit_due + (CASE h.color {case} ELSE 0 END), "
-            f"updated_at = now() WHERE {where} AND h.color = ANY(%(colors)s) AND h.next_visit_due IS NOT NULL",
-            {**params, "colors": changed},
+            f"updated_at = now() WHERE {where}",
+            params,
         )
         return cursor.rowcount
+
+
+def households_shift_count(selection: HouseholdSelection, *, days: dict[str, int]) -> dict[str, int]:
+    """How many households ``households_shift_due`` would move, by color (its preview: the same condition)."""
+    changed, where, params = _shift_where(selection, days)
+    if not changed:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT h.color, count(*) FROM {H} h WHERE {where} GROUP BY h.color", params)
+        return {color: count for color, count in cursor.fetchall()}
 
 
 def reminders_create(*, on: datetime.date, last: datetime.date | None) -> int:

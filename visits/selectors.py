@@ -11,7 +11,7 @@ import dataclasses
 import datetime
 from collections import defaultdict
 
-from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from accounts.scoping import UserScope
@@ -22,7 +22,7 @@ from zones.models import Town, WorkZone
 from . import policies
 from .models import (
     COLOR_RANK, COLORS, DEFAULT_CONTENT, DEFAULT_ESCALATION, DEFAULT_INTERVALS, DEFAULT_REMIND_DAYS_BEFORE,
-    CoverageSnapshot, VisitPolicy,
+    ColorSuggestionReview, CoverageSnapshot, SuggestionDecision, VisitPolicy,
 )
 
 # The raw-SQL spelling of "overdue" for a household aliased ``h``; the date is the parameter ``%(today)s``.
@@ -190,10 +190,15 @@ def households_with_suggestion(households: QuerySet) -> QuerySet:
     suggested_rank = Case(
         *[When(suggested_color=c, then=Value(r)) for c, r in COLOR_RANK.items()], output_field=IntegerField()
     )
+    rejected = ColorSuggestionReview.objects.filter(
+        household=OuterRef("pk"), decision=SuggestionDecision.REJECTED, from_color=OuterRef("color"),
+        suggested_color=OuterRef("suggested_color"),
+    )
     return (
         households.annotate(suggested_color=suggested_color_expression())
         .annotate(suggested_rank=suggested_rank, current_rank=color_rank_expression())
         .filter(suggested_rank__gt=F("current_rank"))
+        .exclude(Exists(rejected))  # rejected for this color and this suggestion: reviewed, not to be asked again
     )
 
 

@@ -6,7 +6,9 @@ from members.models import Duty
 from villages.models import Household, HouseholdColor
 
 from . import selectors
-from .models import MAX_INTERVAL_DAYS, ColorChange, ColorChangeSource, Reminder, Visit, VisitMethod, VisitPolicy
+from .models import (
+    MAX_INTERVAL_DAYS, ColorChange, ColorChangeSource, ColorSuggestionReview, Reminder, Visit, VisitMethod, VisitPolicy,
+)
 
 COLOR_ERRORS = {"invalid_choice": "“{input}”不是有效的颜色，应为绿色、黄色、橙色或红色（green/yellow/orange/red）。"}
 
@@ -69,6 +71,16 @@ class VisitPolicySerializer(ScopedModelSerializer):
         validators = []  # uniqueness per town/zone is the service's business (it updates the existing policy)
 
 
+class PolicyPreviewSerializer(serializers.Serializer):
+    households = serializers.IntegerField(label="下次走访日期将变动的户数")
+    by_color = serializers.DictField(child=serializers.IntegerField(), label="各色变动户数")
+    deltas = serializers.DictField(child=serializers.IntegerField(), label="各色间隔变化(天)")
+    before = serializers.DictField(child=serializers.IntegerField(), label="现行各色间隔(天)")
+    after = serializers.DictField(child=serializers.IntegerField(), label="保存后各色间隔(天)")
+    source = serializers.CharField(label="现行策略来源（zone/town/default）")
+    creates = serializers.BooleanField(label="将新建策略")
+
+
 class PolicyValuesSerializer(serializers.Serializer):
     intervals = serializers.DictField(child=serializers.IntegerField(), label="各色走访间隔(天)")
     content = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), label="各色走访内容")
@@ -98,6 +110,34 @@ class ColorChangeSerializer(ScopedModelSerializer):
             "reason", "source", "changed_by_name", "changed_at", "next_visit_due",
         ]
         read_only_fields = ["from_color", "changed_at", "next_visit_due"]
+
+
+class SuggestionReviewInputSerializer(serializers.Serializer):
+    household = serializers.IntegerField(label="户ID", error_messages={"invalid": "户ID应为整数。", "required": "请指定户。"})
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500, label="理由",
+                                   error_messages={"max_length": "理由不能超过500字。"})
+
+
+class ColorSuggestionReviewSerializer(serializers.ModelSerializer):
+    household_name = serializers.CharField(source="household.head_name", read_only=True, label="户主")
+    from_color_display = serializers.CharField(source="get_from_color_display", read_only=True, label="当时颜色名称")
+    suggested_color_display = serializers.CharField(source="get_suggested_color_display", read_only=True,
+                                                    label="建议颜色名称")
+    decision_display = serializers.CharField(source="get_decision_display", read_only=True, label="审核结果名称")
+    reviewed_by_name = serializers.CharField(source="reviewed_by", read_only=True, default=None, label="审核人")
+
+    class Meta:
+        model = ColorSuggestionReview
+        fields = [
+            "id", "household", "household_name", "from_color", "from_color_display", "suggested_color",
+            "suggested_color_display", "decision", "decision_display", "reason", "color_change", "reviewed_by_name",
+            "reviewed_at",
+        ]
+        read_only_fields = fields
+
+
+class FollowUpDoneSerializer(serializers.Serializer):
+    result = serializers.CharField(required=False, allow_blank=True, default="", label="跟进结果")
 
 
 class ColorSuggestionSerializer(serializers.Serializer):
@@ -134,6 +174,9 @@ class VisitSerializer(ScopedModelSerializer):
     color_display = serializers.CharField(source="get_color_display", read_only=True, label="走访时颜色名称")
     method_display = serializers.CharField(source="get_method_display", read_only=True, label="走访方式名称")
     created_by_name = serializers.CharField(source="created_by", read_only=True, default=None, label="登记人")
+    follow_up_done_by_name = serializers.CharField(source="follow_up_done_by", read_only=True, default=None,
+                                                   label="跟进办结人")
+    household_address = serializers.CharField(source="household.address", read_only=True, label="住址")
     can_correct = serializers.SerializerMethodField(label="我可以更正")
 
     class Meta:
@@ -141,9 +184,11 @@ class VisitSerializer(ScopedModelSerializer):
         fields = [
             "id", "household", "household_name", "visitor_member", "visitor_user", "visitor_name", "visited_on",
             "method", "method_display", "color", "color_display", "content", "duties", "concerns",
-            "follow_up_needed", "follow_up_note", "created_by_name", "created_at", "corrected_at", "can_correct",
+            "follow_up_needed", "follow_up_note", "follow_up_done_at", "follow_up_done_by_name", "follow_up_result",
+            "household_address", "created_by_name", "created_at", "corrected_at", "can_correct",
         ]
-        read_only_fields = ["visitor_name", "color", "created_at", "corrected_at"]
+        read_only_fields = ["visitor_name", "color", "created_at", "corrected_at", "follow_up_done_at",
+                            "follow_up_result"]
         extra_kwargs = {"visitor_member": {"required": False, "allow_null": True}}
 
     def validate_duties(self, value):

@@ -23,8 +23,8 @@ from zones.models import Town, WorkZone
 
 from . import reminders, selectors
 from .models import (
-    COLOR_RANK, COLORS, MAX_INTERVAL_DAYS, VISIT_WRITERS, ColorChange, ColorChangeSource, HouseholdVisitState, Visit,
-    VisitMethod, VisitPolicy,
+    COLOR_RANK, COLORS, MAX_INTERVAL_DAYS, VISIT_WRITERS, ColorChange, ColorChangeSource, ColorSuggestionReview,
+    HouseholdVisitState, SuggestionDecision, Visit, VisitMethod, VisitPolicy,
 )
 
 CORRECTION_DAYS = 7
@@ -123,24 +123,21 @@ def _replan(*, town_id: int, zone_id: int | None, before: dict, after: dict) -> 
     return reminders.households_shift_due(_governed(town_id=town_id, zone_id=zone_id), days=deltas)
 
 
-@transaction.atomic
-def visit_policy_save(*, town: Town | None = None, zone: WorkZone | None = None, user=None, **values) -> VisitPolicy:
-    """Create or change the policy of a town (zone=None) or a zone override; re-plan the governed households."""
-    unknown = set(values) - set(POLICY_FIELDS)
-    if unknown:
-        raise ValidationError({"non_field_errors": f"未知的策略字段：{'、'.join(sorted(unknown))}。"})
+def _policy_place(town: Town | None, zone: WorkZone | None) -> tuple[int, int | None]:
     if zone is not None:
         if town is not None and zone.town_id != town.pk:
             raise ValidationError({"zone": f"工作区{zone.name}不属于{town.name}。"})
-        town_id = zone.town_id
-    elif town is not None:
-        town_id = town.pk
-    else:
-        raise ValidationError({"town": "请指定街道(镇)或工作区。"})
-    zone_id = zone.pk if zone is not None else None
+        return zone.town_id, zone.pk
+    if town is not None:
+        return town.pk, None
+    raise ValidationError({"town": "请指定街道(镇)或工作区。"})
 
-    # Serialise policy edits per town: the re-plan below reads which zones override.
-    Town.objects.select_for_update().filter(pk=town_id).first()
+
+def _policy_compose(*, town_id: int, zone_id: int | None, values: dict):
+    """The policy of a place with ``values`` applied (not saved, validated) and the values in force before."""
+    unknown = set(values) - set(POLICY_FIELDS)
+    if unknown:
+        raise ValidationError({"non_field_errors": f"未知的策略字段：{'、'.join(sorted(unknown))}。"})
     existing = VisitPolicy.objects.filter(town_id=town_id, zone_id=zone_id).first() if zone_id else \
         VisitPolicy.objects.filter(town_id=town_id, zone__isnull=True).first()
     before = selectors.policy_for(town_id=town_id, zone_id=zone_id)
@@ -155,9 +152,48 @@ def visit_policy_save(*, town: Town | None = None, zone: WorkZone | None = None,
     for field, value in values.items():
         setattr(policy, field, value)
     _validate_policy(policy)
+    return policy, before
+
+
+def policy_place_writable(user, *, town_id: int, zone_id: int | None) -> bool:
+    """Whether ``user`` may set the policy of a town (town staff, district) or of a zone (also its committee)."""
+    for grant in user_scope(user).grants:
+        if grant.role not in ZONE_UP:
+            continue
+        if grant.level is None or (grant.level == "town" and grant.chain.get("town") == town_id):
+            return True
+        if zone_id is not None and grant.level == "zone" and grant.chain.get("zone") == zone_id:
+            return True
+    return False
+
+
+def visit_policy_preview(*, town: Town | None = None, zone: WorkZone | None = None, **values) -> dict:
+    """What saving these values would re-plan (nothing is written): how many households' due dates move, by
+    color, counted with the condition of the re-plan's UPDATE (``reminders.households_shift_count``)."""
+    town_id, zone_id = _policy_place(town, zone)
+    policy, before = _policy_compose(town_id=town_id, zone_id=zone_id, values=values)
+    after = {c: policy.interval(c) for c in COLORS}
+    deltas = {c: after[c] - before.intervals[c] for c in COLORS}
+    by_color = reminders.households_shift_count(_governed(town_id=town_id, zone_id=zone_id), days=deltas)
+    return {
+        "households": sum(by_color.values()),
+        "by_color": {c: by_color.get(c, 0) for c in COLORS},
+        "deltas": deltas, "before": dict(before.intervals), "after": after,
+        "source": before.source, "creates": policy.pk is None,
+    }
+
+
+@transaction.atomic
+def visit_policy_save(*, town: Town | None = None, zone: WorkZone | None = None, user=None, **values) -> VisitPolicy:
+    """Create or change the policy of a town (zone=None) or a zone override; re-plan the governed households."""
+    town_id, zone_id = _policy_place(town, zone)
+    # Serialise policy edits per town: the re-plan below reads which zones override.
+    Town.objects.select_for_update().filter(pk=town_id).first()
+    policy, before = _policy_compose(town_id=town_id, zone_id=zone_id, values=values)
     policy.updated_by = user
     policy.save()
-    _replan(town_id=town_id, zone_id=zone_id, before=before.intervals, after={c: policy.interval(c) for c in COLORS})
+    policy.moved = _replan(town_id=town_id, zone_id=zone_id, before=before.intervals,
+                           after={c: policy.interval(c) for c in COLORS})
     _remind_governed(town_id=town_id, zone_id=zone_id)
     return policy
 
@@ -232,6 +268,46 @@ def color_change(*, household: Household, to_color: str, reason: str = "", user=
     return ColorChange.objects.create(
         household=household, from_color=from_color, to_color=to_color, reason=reason, source=source,
         changed_by=user, next_visit_due=new_due,
+    )
+
+
+def _current_suggestion(household: Household) -> tuple[str, list[str]]:
+    suggested, rules = selectors.color_suggestion(household.tags)
+    if COLOR_RANK[suggested] <= COLOR_RANK[household.color]:
+        raise ValidationError({"household": f"该户目前没有调高颜色的建议（现为{_color_label(household.color)}）。"})
+    return suggested, rules
+
+
+@transaction.atomic
+def color_suggestion_accept(*, household: Household, user=None, reason: str = "") -> ColorSuggestionReview:
+    """Accept the system's suggestion for a household: raise it to the suggested color (``color_change``), recorded."""
+    household = _lock_household(household)
+    suggested, _ = _current_suggestion(household)
+    from_color = household.color
+    change = color_change(household=household, to_color=suggested, reason=reason, user=user,
+                          source=ColorChangeSource.SUGGESTION)
+    return ColorSuggestionReview.objects.create(
+        household=household, from_color=from_color, suggested_color=suggested, decision=SuggestionDecision.ACCEPTED,
+        reason=change.reason, color_change=change, reviewed_by=user,
+    )
+
+
+@transaction.atomic
+def color_suggestion_reject(*, household: Household, reason: str, user=None) -> ColorSuggestionReview:
+    """Reject the suggestion for a household with a reason (village cadre or above); it leaves the review list
+    while the household keeps this color and this suggestion."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "不采纳建议必须填写理由。"})
+    if len(reason) > 500:
+        raise ValidationError({"reason": "理由不能超过500字。"})
+    household = _lock_household(household)
+    if user is not None and not _has_role_over(user, household, VILLAGE_UP):
+        raise PermissionDenied("不采纳调整建议需由村干部或以上确认。")
+    suggested, _ = _current_suggestion(household)
+    return ColorSuggestionReview.objects.create(
+        household=household, from_color=household.color, suggested_color=suggested,
+        decision=SuggestionDecision.REJECTED, reason=reason, reviewed_by=user,
     )
 
 
@@ -441,3 +517,23 @@ def _replan_after_correction(household: Household) -> None:
         next_visit_due=last.visited_on + _days(interval), updated_at=timezone.now()
     )
     _remind_household(household.pk)
+
+
+@transaction.atomic
+def visit_follow_up_done(*, visit: Visit, user, result: str) -> Visit:
+    """Mark a visit's follow-up handled (需跟进 → 已办结) with what was done: the grid member or a cadre over the household."""
+    result = (result or "").strip()
+    if not result:
+        raise ValidationError({"result": "请填写跟进结果。"})
+    if len(result) > 1000:
+        raise ValidationError({"result": "跟进结果不能超过1000字。"})
+    visit = Visit.objects.select_for_update().select_related("household").get(pk=visit.pk)
+    if not visit.follow_up_needed:
+        raise ValidationError({"result": "该走访记录未标记需要跟进。"})
+    if visit.follow_up_done_at is not None:
+        raise ValidationError({"result": f"该跟进事项已于{timezone.localtime(visit.follow_up_done_at):%Y-%m-%d}办结。"})
+    if not _has_role_over(user, visit.household, VISIT_WRITERS):
+        raise PermissionDenied("您无权办结该户的跟进事项。")
+    visit.follow_up_done_at, visit.follow_up_done_by, visit.follow_up_result = timezone.now(), user, result
+    visit.save(update_fields=["follow_up_done_at", "follow_up_done_by", "follow_up_result"])
+    return visit

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.scoping import ZONE_UP, ScopeSpec
+from core.models import Archivable
 
 WEEKDAY_LABELS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 SLOT_LABELS = {1: ("全天",), 2: ("上午", "下午"), 3: ("上午", "下午", "晚上")}
@@ -19,7 +20,7 @@ def all_weekdays() -> list[int]:
 
 
 @pghistory.track()
-class MediationRoom(models.Model):
+class MediationRoom(Archivable, models.Model):
     """轮值调解室：每个工作区一间。
 
     The room shares its key with its zone, so that, like the zone itself, it is
@@ -74,7 +75,7 @@ class OfficerKind(models.TextChoices):
 
 
 @pghistory.track()
-class DutyOfficer(models.Model):
+class DutyOfficer(Archivable, models.Model):
     """轮值人员：工作区书记、副书记、委员和村党组织书记轮流坐班。"""
 
     room = models.ForeignKey(MediationRoom, on_delete=models.CASCADE, related_name="officers", verbose_name="调解室")

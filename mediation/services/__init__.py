@@ -10,5 +10,5 @@ from .cases import (  # noqa: F401
 )
 from .jobs import cases_escalate_idle, follow_ups_schedule  # noqa: F401
 from .rota import (  # noqa: F401
-    RotaPlan, plan_rota, rota_generate, room_save, shift_assign, shift_swap, uncovered_shifts_flag,
+    RotaPlan, officer_archive, plan_rota, rota_generate, room_save, shift_assign, shift_swap, uncovered_shifts_flag,
 )

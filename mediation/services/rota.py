@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.records import record_archive
+
 from ..models import WEEKDAY_LABELS, DutyOfficer, DutyShift, MediationRoom
 from . import notices
 
@@ -49,6 +51,8 @@ def officer_save(*, officer: DutyOfficer | None = None, **fields) -> DutyOfficer
     officer.dates_off = sorted(set(officer.dates_off))
     errors = {}
     zone_id = officer.room_id
+    if officer._state.adding and zone_id and MediationRoom.objects.filter(pk=zone_id, archived_at__isnull=False).exists():
+        errors["room"] = "该调解室已归档，不能再添加轮值人员。"
     if officer.committee_member_id and officer.committee_member.zone_id != zone_id:
         errors["committee_member"] = "该党委成员不属于本工作区。"
     if officer.village_cadre_id and officer.village_cadre.village.zone_id != zone_id:
@@ -63,6 +67,16 @@ def officer_save(*, officer: DutyOfficer | None = None, **fields) -> DutyOfficer
     officer.save()
     if not officer.active:  # whoever stops taking turns leaves their future shifts uncovered, to be flagged
         DutyShift.objects.filter(officer=officer, date__gte=timezone.localdate()).update(officer=None)
+    return officer
+
+
+@transaction.atomic
+def officer_archive(*, officer: DutyOfficer) -> DutyOfficer:
+    """Take a person off the rotation list for good (归档): kept with their history and past shifts, never put on
+    a new rota; their future shifts become uncovered, to be flagged and filled."""
+    officer = DutyOfficer.objects.select_for_update().get(pk=officer.pk)
+    record_archive(officer)
+    DutyShift.objects.filter(officer=officer, date__gte=timezone.localdate()).update(officer=None)
     return officer
 
 
@@ -149,12 +163,14 @@ def rota_generate(
     kept unless `replace`; then they are replaced whole.
     """
     errors = {}
+    if room.archived_at is not None:
+        errors["room"] = f"{room.name}已归档，不能排班。"
     if end < start:
         errors["end"] = "结束日期不能早于开始日期。"
     elif (end - start).days + 1 > MAX_ROTA_DAYS:
         errors["end"] = f"一次最多排{MAX_ROTA_DAYS}天。"
     if officers is None:
-        officers = list(room.officers.filter(active=True).order_by("rotation_order", "id"))
+        officers = list(room.officers.filter(active=True, archived_at__isnull=True).order_by("rotation_order", "id"))
     officers = list(officers)
     if not officers:
         errors["officers"] = "轮值名单为空：请先添加轮值人员。"
@@ -164,7 +180,7 @@ def rota_generate(
     foreign = [o.name for o in officers if o.room_id != room.pk]
     if foreign:
         errors["officers"] = f"不是本调解室的轮值人员：{'、'.join(foreign)}。"
-    inactive = [o.name for o in officers if not o.active]
+    inactive = [o.name for o in officers if not o.active or o.archived_at is not None]
     if inactive and "officers" not in errors:
         errors["officers"] = f"已停止轮值的人员不能排班：{'、'.join(inactive)}。"
     if errors:
@@ -190,7 +206,7 @@ def rota_generate(
 def _check_can_serve(officer: DutyOfficer, shift: DutyShift, *, ignore: Iterable[int] = (), field: str) -> None:
     if officer.room_id != shift.room_id:
         raise ValidationError({field: f"{officer.name}不是本调解室的轮值人员。"})
-    if not officer.active:
+    if not officer.active or officer.archived_at is not None:
         raise ValidationError({field: f"{officer.name}已停止轮值。"})
     if officer.is_off(shift.date):
         reason = f"每周{WEEKDAY_LABELS[shift.date.weekday()]}休息" if shift.date.weekday() in officer.weekdays_off else "当天请假"
@@ -285,7 +301,7 @@ def uncovered_shifts_flag(*, today: datetime.date | None = None) -> int:
     today = today or timezone.localdate()
     end = today + datetime.timedelta(days=settings.MEDIATION_UNCOVERED_LOOKAHEAD_DAYS)
     by_room_day: dict[tuple[int, datetime.date], list[dict]] = {}
-    for gap in rota_gaps(MediationRoom.objects.all(), start=today, end=end):
+    for gap in rota_gaps(MediationRoom.objects.filter(archived_at__isnull=True), start=today, end=end):
         by_room_day.setdefault((gap["room"], gap["date"]), []).append(gap)
     created = 0
     for (room_id, day), gaps in sorted(by_room_day.items(), key=lambda item: (item[0][1], item[0][0])):

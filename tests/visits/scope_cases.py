@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from tests.accounts.scope_world import GRID_MEMBER, VILLAGE_UP, ZONE_UP, Case
 from visits import services
-from visits.models import ColorChange, Reminder, Visit, VisitPolicy
+from visits.models import ColorChange, ColorSuggestionReview, Reminder, Visit, VisitPolicy
 
 VISIT_WRITERS = VILLAGE_UP | {GRID_MEMBER}
 
@@ -75,6 +75,13 @@ def _populate_reminders(world):
                                           created_on=today), {**loc, "household": pk})
 
 
+def _populate_suggestion_reviews(world):
+    for pk, loc in _households(world):
+        world.add(ColorSuggestionReview.objects.create(
+            household_id=pk, from_color="green", suggested_color="yellow", decision="rejected", reason="矩阵"),
+            {**loc, "household": pk})
+
+
 def _first_household(world, place):
     return world.households_of_grid[place.key][0]
 
@@ -96,6 +103,11 @@ CASES = {
                               "method": "in_person", "duties": ["concerns"]},
         fks=lambda w, p: [_first_household(w, p)], member_rows=_member_rows(Visit), update_ok=_visit_update_ok,
         deletable=False,
+    ),
+    "color-suggestion-reviews": Case(
+        model=ColorSuggestionReview, level="grid", writers=frozenset(), populate=_populate_suggestion_reviews,
+        member_rows=_member_rows(ColorSuggestionReview), read_only=True,
+        read_only_status=403,  # no role writes the model through its endpoint (the colour changes' actions do)
     ),
     "reminders": Case(
         model=Reminder, level="grid", writers=frozenset(), populate=_populate_reminders,

@@ -1,4 +1,5 @@
-/* 值班排班：日历（GET /api/duty-shifts/?room&date_after&date_before）、无人值班预警（/gaps/）、
+/* 调解室和轮值人员在“调解室与轮值人员”页（/mediation/rooms/）设立和维护。
+ * 值班排班：日历（GET /api/duty-shifts/?room&date_after&date_before）、无人值班预警（/gaps/）、
  * 生成排班（POST /api/duty-shifts/generate/）、点两个班次互换（POST /api/duty-shifts/<id>/swap/）。 */
 function iso(d) {
   return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
@@ -25,6 +26,9 @@ Platform.page({
     },
     canWrite() {
       return (this.me.writable || []).includes("dutyshift");
+    },
+    canSetUp() {
+      return (this.me.writable || []).includes("mediationroom");
     },
     byDay() {
       const map = {};

@@ -7,6 +7,7 @@ Platform.page({
     const params = new URLSearchParams(window.location.search);
     return {
       zones, towns,
+      exporting: false,
       zone: Number(params.get("zone")) || (zones.length === 1 ? zones[0].id : null),
       town: Number(params.get("town")) || (towns.length === 1 ? towns[0].id : null),
       d: { color_mix: [], overdue_by_village: [], coverage_trend: [] },
@@ -39,6 +40,12 @@ Platform.page({
     this.load();
   },
   methods: {
+    /** 本月（1日至今）所选范围内的走访记录（GET /api/visits/export/，超过导出上限时提示缩小范围）. */
+    async exportVisits() {
+      const now = new Date();
+      const first = Platform.formatDate(new Date(now.getFullYear(), now.getMonth(), 1));
+      await this.busy("exporting", () => Platform.download("/api/visits/export/", Object.assign({ visited_from: first }, this.params())));
+    },
     params() {
       if (this.zone) return { zone: this.zone };
       if (this.town) return { town: this.town };

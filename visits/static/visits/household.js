@@ -4,10 +4,13 @@ Platform.page({
   data() {
     return {
       id: Platform.pageData.id, h: {}, visits: [], changes: [], policy: null, loading: true,
-      sheetOpen: false, colorOpen: false, editing: null,
+      sheetOpen: false, colorOpen: false, editing: null, caseOpen: false, raising: null,
     };
   },
   computed: {
+    canRaise() {
+      return (this.me.writable || []).includes("visit");
+    },
     overdue() {
       return Boolean(this.h.next_visit_due) && this.h.next_visit_due < VisitsUi.today();
     },
@@ -29,6 +32,10 @@ Platform.page({
         ]);
         Object.assign(this, { h, visits, changes, policy });
       });
+    },
+    raise(visit) {
+      this.raising = visit;
+      this.caseOpen = true;
     },
     correct(visit) {
       this.editing = visit;

@@ -14,6 +14,7 @@ Platform.page({
       onlyMine: true,
       visitedToday: 0,
       unread: 0,
+      followUps: 0,
       sheetOpen: false,
       sheetHousehold: null,
       sheetVisit: null,
@@ -61,12 +62,14 @@ Platform.page({
         const params = { within_days: this.tab === "all" ? 366 : WINDOW_DAYS, page_size: 200 };
         if (this.onlyMine) params.mine = "true";
         this.rows = await Platform.api.all("/api/visits/due/", params, 1000);
-        const [mine, inbox] = await Promise.all([
+        const [mine, inbox, followUps] = await Promise.all([
           Platform.api.get("/api/visits/", { mine: "true", visited_from: this.today, page_size: 1 }, { quiet: true }),
           Platform.api.get("/api/notifications/unread-count/", null, { quiet: true }),
+          Platform.api.get("/api/visits/", { mine: "true", follow_up_open: "true", page_size: 1 }, { quiet: true }),
         ]);
         this.visitedToday = mine.count;
         this.unread = inbox.unread;
+        this.followUps = followUps.count;
       }, () => (this.rows = []));
     },
     async quickLog(h) {
