@@ -12,7 +12,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from accounts.api_base import ArchiveMixin, ScopedViewSet, reveal_allowed, scoped_row
-from accounts.api_export import ExportMixin
+from accounts.api_export import ExportMixin, stats_export
 from accounts.permissions import ScopedAccess
 from accounts.scoping import VILLAGE_UP, user_scope
 from zones.models import WorkZone
@@ -316,6 +316,8 @@ class DisputeCaseViewSet(ExportMixin, DeferredJoinListMixin, ScopedViewSet):
         group_by = self.query_params(serializers.StatisticsQuerySerializer)["group_by"]
         queryset = self.filter_queryset(self.get_queryset())
         return Response(case_statistics(queryset, group_by=group_by))
+
+    statistics_export = stats_export("statistics", title="调解统计", serializer=serializers.StatisticsSerializer)
 
     @extend_schema(summary="案件看板计数（按状态、超期、我承办的）", responses=serializers.CaseSummarySerializer, filters=True)
     @action(detail=False, methods=["get"], pagination_class=None)

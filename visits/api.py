@@ -5,7 +5,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.api_base import ScopedViewSet, scoped_row
-from accounts.api_export import ExportMixin
+from accounts.api_export import ExportMixin, stats_export
 from accounts.scoping import user_scope
 from core.listing import DeferredJoinListMixin
 from villages.models import Household
@@ -228,6 +228,8 @@ class VisitViewSet(ExportMixin, DeferredJoinListMixin, ScopedViewSet):
         town = scoped_row(request, Town, p["town"], field=None) if p.get("town") and zone is None else None
         data = selectors.dashboard(user_scope(request.user), zone=zone, town=town, weeks=p["weeks"])
         return Response(serializers.DashboardSerializer(data).data)
+
+    dashboard_export = stats_export("dashboard", title="走访看板", serializer=serializers.DashboardSerializer)
 
 
 class ReminderViewSet(ScopedViewSet):

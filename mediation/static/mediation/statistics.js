@@ -13,7 +13,7 @@ const RED = "#c8161e";
 Platform.page({
   mixins: [Platform.chartMixin()],
   data() {
-    return { loading: false, range: [yearStart(), today()], groupBy: "zone", rows: [], t: { by_source: {}, by_category: {} } };
+    return { loading: false, exporting: false, range: [yearStart(), today()], groupBy: "zone", rows: [], t: { by_source: {}, by_category: {} } };
   },
   mounted() {
     this.load();
@@ -22,9 +22,17 @@ Platform.page({
     days(value) {
       return value === null || value === undefined ? "—" : Number(value).toFixed(1);
     },
-    async load() {
+    params() {
       const params = { group_by: this.groupBy };
       if (this.range) Object.assign(params, { received_after: this.range[0], received_before: this.range[1] });
+      return params;
+    },
+    /** The same figures as an xlsx (GET …/statistics/export/ with the same parameters). */
+    exportStatistics() {
+      return this.busy("exporting", () => Platform.download("/api/dispute-cases/statistics/export/", this.params()));
+    },
+    async load() {
+      const params = this.params();
       await this.busy("loading", async () => {
         const data = await Platform.api.get("/api/dispute-cases/statistics/", params);
         this.rows = data.rows;

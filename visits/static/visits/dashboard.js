@@ -46,6 +46,10 @@ Platform.page({
       const first = Platform.formatDate(new Date(now.getFullYear(), now.getMonth(), 1));
       await this.busy("exporting", () => Platform.download("/api/visits/export/", Object.assign({ visited_from: first }, this.params())));
     },
+    /** The dashboard's figures as an xlsx (GET /api/visits/dashboard/export/ with the same scope). */
+    async exportDashboard() {
+      await this.busy("exporting", () => Platform.download("/api/visits/dashboard/export/", this.params()));
+    },
     params() {
       if (this.zone) return { zone: this.zone };
       if (this.town) return { town: this.town };
