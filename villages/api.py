@@ -4,13 +4,14 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from accounts.api_base import ArchiveMixin, RevealSerializer, ScopedViewSet, reveal_allowed
+from accounts.api_base import ArchiveMixin, HistoryEntrySerializer, RevealSerializer, ScopedViewSet, reveal_allowed
 from accounts.api_export import ExportMixin
 from accounts.api_moves import MoveSpec, move_action
 from accounts.services import pii_reveal_log
 from core.listing import DeferredJoinListMixin
 
 from . import filters, serializers, services
+from .history import household_history
 from .models import Household, MicroGrid, NaturalVillage, Village, VillageCadre
 
 
@@ -97,6 +98,12 @@ class HouseholdViewSet(ArchiveMixin, ExportMixin, DeferredJoinListMixin, ScopedV
 
     def destroy_instance(self, instance):
         services.household_archive(household=instance)
+
+    @extend_schema(summary="变更记录（含户成员）", responses=HistoryEntrySerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request, pk=None):
+        """谁、何时、改了什么（审计记录），户成员的增加、修改、删除也在其中。"""
+        return Response(HistoryEntrySerializer(household_history(self.get_object()), many=True).data)
 
     @extend_schema(summary="恢复已归档的户", request=None, filters=False)
     @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[])

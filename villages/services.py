@@ -168,6 +168,7 @@ def natural_village_move(*, natural_village: NaturalVillage, to_village, apply: 
                      }, carry=carry, apply=apply)
 
 
+PERSON_FIELDS = ["name", "relation", "birth_year", "tags", "position"]
 PEOPLE_MAX = 30  # a household register (户口簿) has far fewer pages; more is a mistake in the list
 
 
@@ -217,10 +218,24 @@ def household_set_people(*, household: Household, people: list[dict]) -> Househo
     """Replace a household's people (户成员). When a list is kept, the people count follows it;
     an empty list removes the people and leaves the count as entered."""
     rows = clean_people(people)
-    HouseholdPerson.objects.filter(household=household).delete()
-    for row in rows:
+    # row by row in place (the n-th person stays the n-th row): the history shows what changed, not the whole
+    # list deleted and written again
+    existing = list(HouseholdPerson.objects.filter(household=household).order_by("position", "id"))
+    changed = []
+    for old, new in zip(existing, rows):
+        values = {name: getattr(new, name) for name in PERSON_FIELDS}
+        if any(getattr(old, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(old, name, value)
+            changed.append(old)
+    if changed:
+        HouseholdPerson.objects.bulk_update(changed, PERSON_FIELDS)
+    if len(existing) > len(rows):
+        HouseholdPerson.objects.filter(pk__in=[p.pk for p in existing[len(rows):]]).delete()
+    added = rows[len(existing):]
+    for row in added:
         row.household = household
-    HouseholdPerson.objects.bulk_create(rows)
+    HouseholdPerson.objects.bulk_create(added)
     if rows and household.people_count != len(rows):
         household.people_count = len(rows)
         household.save(update_fields=["people_count", "updated_at"])

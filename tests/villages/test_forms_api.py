@@ -98,14 +98,14 @@ def test_update_replaces_the_people_and_a_bad_list_changes_nothing(client, grid)
     bad = [three[0], {"name": "王五", "relation": "子女", "birth_year": 3000}]
     response = client.patch(url, {"people": bad, "address": "北街9号"}, format="json")
     assert response.status_code == 400 and "第2人：出生年份" in error_text(response.data["people"])
-    household = Household.objects.get()
+    household = Household.objects.get(pk=created["id"])
     assert (household.address, household.people_count) == ("西街2号", 3)
     assert household.people.count() == 3
 
     # a bad other field rolls the new list back too
     response = client.patch(url, {"people": TWO, "phone": "abc"}, format="json")
     assert response.status_code == 400 and "phone" in response.data
-    assert Household.objects.get().people.count() == 3
+    assert Household.objects.get(pk=created["id"]).people.count() == 3
 
     # an empty list removes the people; the count stays as entered
     response = client.patch(url, {"people": [], "people_count": 4}, format="json")
@@ -140,7 +140,7 @@ def test_household_list_reads_no_person_and_runs_no_query_per_row(grid):
     assert not any("householdperson" in q["sql"] for q in large.captured_queries)
 
 
-def test_household_people_appear_in_the_history_of_the_person(client, grid):
+def test_household_people_have_their_own_audit_trail(client, grid):
     created = client.post("/api/households/", _body(grid, people=TWO), format="json").data
     person = HouseholdPerson.objects.filter(household_id=created["id"]).first()
     assert Events.objects.tracks(person).exists()
@@ -282,3 +282,27 @@ def test_household_grid_choices_are_the_users_grids(client, grid):
     archived = f.MicroGridFactory(natural_village=grid.natural_village)
     client.delete(f"/api/grids/{archived.pk}/")
     assert [g["id"] for g in client.get("/api/grids/").data["results"]] == [grid.pk]
+
+
+def test_people_are_kept_in_place_and_their_changes_are_in_the_household_history(village, grid):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(f.make_user("village_cadre", village, display_name="王村干"))
+    created = client.post("/api/households/", _body(grid, people=TWO), format="json").data
+    url = f"/api/households/{created['id']}/"
+    ids = list(HouseholdPerson.objects.order_by("position").values_list("id", flat=True))
+    changed = [TWO[0], {**TWO[1], "birth_year": 1972}, {"name": "张小明", "relation": "子女", "birth_year": 1996}]
+    assert client.patch(url, {"people": changed}, format="json").status_code == 200
+    assert list(HouseholdPerson.objects.order_by("position").values_list("id", flat=True))[:2] == ids  # in place
+    assert client.patch(url, {"people": changed[:2]}, format="json").status_code == 200
+    assert HouseholdPerson.objects.count() == 2
+
+    history = client.get(url + "history/").data
+    labels = [row["label"] for row in history]
+    assert "户成员创建：李梅" in labels and "户成员删除：张小明" in labels and "户成员创建：张小明" in labels
+    update = next(row for row in history if row["label"] == "户成员修改：李梅")
+    assert update["changes"] == {"出生年份": [1970, 1972]} and update["user"] == "王村干"
+    added = next(row for row in history if row["label"] == "户成员创建：张小明")
+    assert added["changes"] == {"姓名": [None, "张小明"], "与户主关系": [None, "子女"], "出生年份": [None, 1996]}
+    assert "创建" in labels
