@@ -1,19 +1,21 @@
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from accounts.api_base import RevealSerializer, ScopedViewSet, reveal_allowed
+from accounts.api_base import ArchiveMixin, HistoryEntrySerializer, RevealSerializer, ScopedViewSet, reveal_allowed
 from accounts.api_export import ExportMixin
 from accounts.api_moves import MoveSpec, move_action
 from accounts.services import pii_reveal_log
 from core.listing import DeferredJoinListMixin
 
 from . import filters, serializers, services
+from .history import household_history
 from .models import Household, MicroGrid, NaturalVillage, Village, VillageCadre
 
 
-class VillageViewSet(ExportMixin, ScopedViewSet):
+class VillageViewSet(ArchiveMixin, ExportMixin, ScopedViewSet):
     """村/社区。"""
 
     queryset = Village.objects.select_related("zone")
@@ -22,7 +24,7 @@ class VillageViewSet(ExportMixin, ScopedViewSet):
     ordering_fields = ["id", "name", "zone"]
 
 
-class VillageCadreViewSet(ExportMixin, ScopedViewSet):
+class VillageCadreViewSet(ArchiveMixin, ExportMixin, ScopedViewSet):
     """村两委干部、第一书记。"""
 
     queryset = VillageCadre.objects.all()
@@ -31,7 +33,7 @@ class VillageCadreViewSet(ExportMixin, ScopedViewSet):
     ordering_fields = ["id", "name", "role"]
 
 
-class NaturalVillageViewSet(ScopedViewSet):
+class NaturalVillageViewSet(ArchiveMixin, ScopedViewSet):
     """自然村。"""
 
     queryset = NaturalVillage.objects.all()
@@ -47,7 +49,7 @@ class NaturalVillageViewSet(ScopedViewSet):
     ))
 
 
-class MicroGridViewSet(ScopedViewSet):
+class MicroGridViewSet(ArchiveMixin, ScopedViewSet):
     """微网格。"""
 
     queryset = MicroGrid.objects.select_related("natural_village")
@@ -68,7 +70,7 @@ class MicroGridViewSet(ScopedViewSet):
         return services.grid_update(grid=serializer.instance, **data)
 
 
-class HouseholdViewSet(ExportMixin, DeferredJoinListMixin, ScopedViewSet):
+class HouseholdViewSet(ArchiveMixin, ExportMixin, DeferredJoinListMixin, ScopedViewSet):
     """户（四色走访对象）。电话仅显示脱敏形式。"""
 
     queryset = Household.objects.select_related("grid", "natural_village", "village", "zone", "link__member")
@@ -76,11 +78,42 @@ class HouseholdViewSet(ExportMixin, DeferredJoinListMixin, ScopedViewSet):
     filterset_class = filters.HouseholdFilter
     ordering_fields = ["id", "head_name", "people_count", "color", "next_visit_due", "created_at"]
 
+    def get_serializer_class(self):
+        """Lists and exports leave the people out (a page of rows stays one query); a single household has them."""
+        if self.action in self.listing_actions:
+            return serializers.HouseholdSerializer
+        return serializers.HouseholdDetailSerializer
+
+    def get_scoped_queryset(self):
+        queryset = super().get_scoped_queryset()
+        if self.action not in self.listing_actions:
+            queryset = queryset.prefetch_related("people")
+        return queryset
+
     def perform_write(self, serializer):
         data = dict(serializer.validated_data)
         if serializer.instance is None:
             return services.household_create(**data)
         return services.household_update(household=serializer.instance, **data)
+
+    def destroy_instance(self, instance):
+        services.household_archive(household=instance)
+
+    @extend_schema(summary="变更记录（含户成员）", responses=HistoryEntrySerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request, pk=None):
+        """谁、何时、改了什么（审计记录），户成员的增加、修改、删除也在其中。"""
+        return Response(HistoryEntrySerializer(household_history(self.get_object()), many=True).data)
+
+    @extend_schema(summary="恢复已归档的户", request=None, filters=False)
+    @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[])
+    def restore(self, request, pk=None):
+        """恢复已归档的户（所属网格已归档时拒绝，409）；恢复后按新登记重新安排走访日期。"""
+        household = self.get_object()
+        with transaction.atomic():
+            self.ensure_writable(household)
+            services.household_restore(household=household)
+        return self.retrieve(request, pk=pk)
 
     @extend_schema(summary="查看完整电话（留痕）", request=None, responses=RevealSerializer)
     @action(detail=True, methods=["post"], read_only_action=True)

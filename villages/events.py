@@ -27,3 +27,9 @@ grid_worker_changed = Event(
     "villages.grid_worker_changed",
     "A grid's worker account changed (payload ``grid_id``): the first contact of its unlinked households.",
 )
+households_archived = Event(
+    "villages.households_archived",
+    "Households were archived (payload ``household_ids``): their due date is cleared, so their open reminders "
+    "are no longer due and none is planned for them until they are restored (restoring emits "
+    "``household_registering`` and ``household_created``, as a new registration).",
+)

@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from accounts.scoping import VILLAGE_UP, ZONE_UP, ScopeSpec
 from core import pii
+from core.models import Archivable
 from core.text import PinyinKeyMixin
 
 
@@ -15,7 +16,7 @@ class VillageKind(models.TextChoices):
 
 
 @pghistory.track()
-class Village(PinyinKeyMixin, models.Model):
+class Village(Archivable, PinyinKeyMixin, models.Model):
     """行政村或社区。"""
 
     zone = models.ForeignKey("zones.WorkZone", on_delete=models.PROTECT, related_name="villages", verbose_name="工作区")
@@ -45,7 +46,7 @@ class CadreRole(models.TextChoices):
 
 
 @pghistory.track()
-class VillageCadre(models.Model):
+class VillageCadre(Archivable, models.Model):
     """村"两委"干部或第一书记。"""
 
     village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="cadres", verbose_name="村/社区")
@@ -66,7 +67,7 @@ class VillageCadre(models.Model):
 
 
 @pghistory.track()
-class NaturalVillage(PinyinKeyMixin, models.Model):
+class NaturalVillage(Archivable, PinyinKeyMixin, models.Model):
     """自然村。"""
 
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="natural_villages", verbose_name="村/社区")
@@ -89,7 +90,7 @@ class NaturalVillage(PinyinKeyMixin, models.Model):
 
 
 @pghistory.track()
-class MicroGrid(models.Model):
+class MicroGrid(Archivable, models.Model):
     """微网格：一名网格员，15–25户。"""
 
     natural_village = models.ForeignKey(NaturalVillage, on_delete=models.PROTECT, related_name="grids", verbose_name="自然村")
@@ -139,7 +140,7 @@ class CircumstanceTag(models.TextChoices):
 
 
 @pghistory.track(exclude=["name_pinyin"])
-class Household(PinyinKeyMixin, pii.ProtectedPhoneMixin, models.Model):
+class Household(Archivable, PinyinKeyMixin, pii.ProtectedPhoneMixin, models.Model):
     """户：四色走访的对象。"""
 
     pinyin_source = "head_name"

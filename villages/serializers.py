@@ -1,9 +1,15 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api_base import ScopedModelSerializer
 from core.moves import move_answer_serializer
 
-from .models import CircumstanceTag, Household, HouseholdColor, MicroGrid, NaturalVillage, Village, VillageCadre
+from . import services
+from .models import (
+    CircumstanceTag, Household, HouseholdColor, HouseholdPerson, MicroGrid, NaturalVillage, PersonRelation, Village,
+    VillageCadre,
+)
 
 
 class VillageSerializer(ScopedModelSerializer):
@@ -11,7 +17,8 @@ class VillageSerializer(ScopedModelSerializer):
 
     class Meta:
         model = Village
-        fields = ["id", "zone", "zone_name", "name", "kind"]
+        fields = ["id", "zone", "zone_name", "name", "kind", "archived_at"]
+        read_only_fields = ["archived_at"]
         move_actions = {"zone": "move"}
 
 
@@ -20,13 +27,15 @@ class VillageCadreSerializer(ScopedModelSerializer):
 
     class Meta:
         model = VillageCadre
-        fields = ["id", "village", "name", "role", "role_display", "user", "start_date"]
+        fields = ["id", "village", "name", "role", "role_display", "user", "start_date", "archived_at"]
+        read_only_fields = ["archived_at"]
 
 
 class NaturalVillageSerializer(ScopedModelSerializer):
     class Meta:
         model = NaturalVillage
-        fields = ["id", "village", "name"]
+        fields = ["id", "village", "name", "archived_at"]
+        read_only_fields = ["archived_at"]
         move_actions = {"village": "move"}
 
 
@@ -36,7 +45,9 @@ class MicroGridSerializer(ScopedModelSerializer):
 
     class Meta:
         model = MicroGrid
-        fields = ["id", "natural_village", "natural_village_name", "village", "name", "worker_name", "worker_user"]
+        fields = ["id", "natural_village", "natural_village_name", "village", "name", "worker_name", "worker_user",
+                  "archived_at"]
+        read_only_fields = ["archived_at"]
         move_actions = {"natural_village": "move"}
 
 
@@ -45,7 +56,8 @@ class HouseholdSerializer(ScopedModelSerializer):
 
     phone = serializers.CharField(write_only=True, required=False, allow_blank=True, label="电话")
     people_count = serializers.IntegerField(
-        label="人口数", min_value=1, max_value=99,
+        label="人口数", min_value=1, max_value=99, required=False,
+        help_text="登记了户成员时随成员名单（人数），不必填写",
         error_messages={"min_value": "人口数必须是不小于1的整数。", "max_value": "人口数不能超过99。", "invalid": "人口数必须是整数。"},
     )
     tags = serializers.ListField(
@@ -80,9 +92,58 @@ class HouseholdSerializer(ScopedModelSerializer):
         fields = [
             "id", "grid", "grid_name", "natural_village", "natural_village_name", "village", "village_name", "zone", "zone_name", "town",
             "head_name", "address", "people_count", "phone", "phone_masked", "tags", "color", "color_display",
-            "next_visit_due", "member", "member_name", "created_at", "updated_at",
+            "next_visit_due", "member", "member_name", "created_at", "updated_at", "archived_at",
         ]
-        read_only_fields = ["natural_village", "village", "zone", "town", "phone_masked", "next_visit_due", "created_at", "updated_at"]
+        read_only_fields = ["natural_village", "village", "zone", "town", "phone_masked", "next_visit_due", "created_at",
+                            "updated_at", "archived_at"]
+
+    def validate(self, attrs):
+        if self.instance is None and "people_count" not in attrs and not attrs.get("people"):
+            raise serializers.ValidationError({"people_count": ["请填写人口数，或登记户成员。"]})
+        return attrs
+
+
+class HouseholdPersonSerializer(serializers.ModelSerializer):
+    """One person of a household (户成员), as read back; written as a list through the household."""
+
+    relation = serializers.ChoiceField(choices=PersonRelation.choices, label="与户主关系")
+    tags = serializers.ListField(child=serializers.CharField(), required=False, label="情况标签")
+
+    class Meta:
+        model = HouseholdPerson
+        fields = ["name", "relation", "birth_year", "tags"]
+
+
+@extend_schema_field(HouseholdPersonSerializer(many=True))
+class HouseholdPeopleField(serializers.ListField):
+    """The household's people, the whole list at once: each item {name, relation, birth_year, tags}. Checked by
+    ``services.clean_people``, whose messages name the row: 「第2人：出生年份须在1900—2026之间。」"""
+
+    child = serializers.DictField()
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or any(not isinstance(item, dict) for item in data):
+            raise serializers.ValidationError("应为成员列表，每人一项：{name, relation, birth_year, tags}。")
+        try:
+            services.clean_people(data)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict.get("people", exc.messages)) from exc
+        return [{key: item.get(key) for key in ("name", "relation", "birth_year", "tags")} for item in data]
+
+    def to_representation(self, value):
+        return HouseholdPersonSerializer(value.all(), many=True).data
+
+
+class HouseholdDetailSerializer(HouseholdSerializer):
+    """A household with its people (户成员): the detail, and every write. The list leaves the people out."""
+
+    people = HouseholdPeopleField(
+        required=False, label="户成员",
+        help_text="整份名单（替换原有名单）：[{name, relation, birth_year, tags}]，户主在前；有成员时人口数随名单人数",
+    )
+
+    class Meta(HouseholdSerializer.Meta):
+        fields = [*HouseholdSerializer.Meta.fields, "people"]
 
 
 NaturalVillageMoveSerializer = move_answer_serializer(

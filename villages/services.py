@@ -29,8 +29,13 @@ def _clean_household(household: Household) -> None:
 
 
 @transaction.atomic
-def household_create(*, grid: MicroGrid, head_name: str, address: str, people_count: int, phone: str = "",
-                     tags: list[str] | None = None, color: str = "green") -> Household:
+def household_create(*, grid: MicroGrid, head_name: str, address: str, people_count: int | None = None,
+                     phone: str = "", tags: list[str] | None = None, color: str = "green",
+                     people: list[dict] | None = None) -> Household:
+    """Register a household; with ``people`` (户成员) its people count is the list's length. All or nothing."""
+    if people:
+        clean_people(people)  # before the insert: a bad person writes nothing, not even the household
+        people_count = len(people)
     household = Household(head_name=head_name, address=address, people_count=people_count, tags=tags or [], color=color)
     household.place_in(grid)
     _clean_household(household)
@@ -38,7 +43,10 @@ def household_create(*, grid: MicroGrid, head_name: str, address: str, people_co
         household.set_phone(phone)
     except ValidationError as exc:
         raise ValidationError({"phone": exc.messages}) from exc
-    return household_insert(household=household)
+    household = household_insert(household=household)
+    if people:
+        household_set_people(household=household, people=people)
+    return household
 
 
 @transaction.atomic
@@ -52,7 +60,12 @@ def household_insert(*, household: Household) -> Household:
 
 @transaction.atomic
 def household_update(*, household: Household, **changes) -> Household:
+    """Edit a household; ``people`` (the whole list) replaces its people, and a kept list sets its people count."""
     before = Household.objects.filter(pk=household.pk).values_list("color", "next_visit_due", "grid_id").first()
+    people = changes.pop("people", None)
+    if people:
+        clean_people(people)
+        changes["people_count"] = len(people)
     phone = changes.pop("phone", None)
     grid = changes.pop("grid", None)
     for name, value in changes.items():
@@ -72,6 +85,35 @@ def household_update(*, household: Household, **changes) -> Household:
             events.household_grid_changed.emit(household_ids=[household.pk])
         if from_color != household.color:
             events.household_color_edited.emit(household=household, from_color=from_color, due=due)
+    if people is not None:
+        household_set_people(household=household, people=people)
+    return household
+
+
+@transaction.atomic
+def household_archive(*, household: Household) -> Household:
+    """Archive a household (it leaves the lists, keeps its history and people) and stop its visit plan: no due
+    date, so no reminder is due for it; the apps that plan visits hear ``households_archived``."""
+    if household.archived_at is not None:
+        return household
+    records.record_archive(household)
+    household.next_visit_due = None
+    household.save(update_fields=["next_visit_due", "updated_at"])
+    events.households_archived.emit(household_ids=[household.pk])
+    return household
+
+
+@transaction.atomic
+def household_restore(*, household: Household) -> Household:
+    """Bring an archived household back (refused while its grid is archived) and plan it as a new registration:
+    its first due date from today (``household_registering``), its reminder if already due (``household_created``)."""
+    if household.archived_at is None:
+        return household
+    records.record_restore(household)
+    household.next_visit_due = None
+    events.household_registering.emit(household=household)
+    household.save(update_fields=["next_visit_due", "updated_at"])
+    events.household_created.emit(household=household)
     return household
 
 
@@ -126,6 +168,7 @@ def natural_village_move(*, natural_village: NaturalVillage, to_village, apply: 
                      }, carry=carry, apply=apply)
 
 
+PERSON_FIELDS = ["name", "relation", "birth_year", "tags", "position"]
 PEOPLE_MAX = 30  # a household register (户口簿) has far fewer pages; more is a mistake in the list
 
 
@@ -175,10 +218,24 @@ def household_set_people(*, household: Household, people: list[dict]) -> Househo
     """Replace a household's people (户成员). When a list is kept, the people count follows it;
     an empty list removes the people and leaves the count as entered."""
     rows = clean_people(people)
-    HouseholdPerson.objects.filter(household=household).delete()
-    for row in rows:
+    # row by row in place (the n-th person stays the n-th row): the history shows what changed, not the whole
+    # list deleted and written again
+    existing = list(HouseholdPerson.objects.filter(household=household).order_by("position", "id"))
+    changed = []
+    for old, new in zip(existing, rows):
+        values = {name: getattr(new, name) for name in PERSON_FIELDS}
+        if any(getattr(old, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(old, name, value)
+            changed.append(old)
+    if changed:
+        HouseholdPerson.objects.bulk_update(changed, PERSON_FIELDS)
+    if len(existing) > len(rows):
+        HouseholdPerson.objects.filter(pk__in=[p.pk for p in existing[len(rows):]]).delete()
+    added = rows[len(existing):]
+    for row in added:
         row.household = household
-    HouseholdPerson.objects.bulk_create(rows)
+    HouseholdPerson.objects.bulk_create(added)
     if rows and household.people_count != len(rows):
         household.people_count = len(rows)
         household.save(update_fields=["people_count", "updated_at"])

@@ -1,7 +1,11 @@
-"""Household pages: Vue shells over /api/households/ (four-color classes, circumstances, links)."""
+"""Village and household pages: Vue shells over /api/villages/, /api/households/ and the levels between."""
 from core.pages import PageView, ScopedDetailView
 
 from .models import Household
+
+
+class VillageListView(PageView):
+    page_title = "村/社区"
 
 
 class HouseholdListView(PageView):

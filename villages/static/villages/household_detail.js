@@ -9,6 +9,9 @@ Platform.page({
       failed: "",
       phone: "",
       revealing: false,
+      writable: {},
+      formOpen: false,
+      historyKey: 0,
       colorHints: {
         green: "家庭情况稳定，常规走访",
         yellow: "存在一般困难或隐患，需要关注",
@@ -16,6 +19,9 @@ Platform.page({
         red: "急难愁盼或重大风险，及时跟进",
       },
     };
+  },
+  async created() {
+    this.writable = await Platform.writableMap(["household"]);
   },
   async mounted() {
     await this.busy("loading", async () => {
@@ -28,6 +34,16 @@ Platform.page({
     }, (e) => (this.failed = e.message));
   },
   methods: {
+    async reload() {
+      this.h = await Platform.api.get("/api/households/" + this.id + "/");
+      this.historyKey += 1; // the history shows the change just made
+    },
+    async archive() {
+      if (await Platform.archiveRecord("/api/households/" + this.id + "/", this.h.head_name + "户")) this.reload();
+    },
+    async restore() {
+      if (await Platform.restoreRecord("/api/households/" + this.id + "/", this.h.head_name + "户")) this.reload();
+    },
     async reveal() {
       await this.busy("revealing", async () => {
         const data = await Platform.api.post("/api/households/" + this.id + "/reveal/");

@@ -4,13 +4,16 @@ Platform.page({
     Platform.listMixin({
       url: "/api/households/",
       export: true, // 导出 Excel: GET /api/households/export/ with the same filters
-      filters: { q: "", zone: null, village: null, grid: null, color: [], tag: null, linked: null },
+      filters: { q: "", zone: null, village: null, grid: null, color: [], tag: null, linked: null, archived: "" },
       numeric: ["zone", "village", "grid"],
       detail: (row) => "/households/" + row.id + "/",
     }),
   ],
   data() {
-    return { zones: [], villages: [], villagesLoading: false, grids: [] };
+    return { zones: [], villages: [], villagesLoading: false, grids: [], writable: {}, formOpen: false, editing: null };
+  },
+  async created() {
+    this.writable = await Platform.writableMap(["household"]);
   },
   mounted() {
     this.loadZones();
@@ -18,6 +21,20 @@ Platform.page({
     if (this.filters.village) this.loadGrids();
   },
   methods: {
+    createHousehold() {
+      this.editing = null;
+      this.formOpen = true;
+    },
+    async editHousehold(row) {
+      this.editing = await Platform.api.get("/api/households/" + row.id + "/"); // with its people
+      this.formOpen = true;
+    },
+    async archiveHousehold(row) {
+      if (await Platform.archiveRecord("/api/households/" + row.id + "/", row.head_name + "户")) this.load();
+    },
+    async restoreHousehold(row) {
+      if (await Platform.restoreRecord("/api/households/" + row.id + "/", row.head_name + "户")) this.load();
+    },
     /** A due date before today (local): shown in red with “逾期”. */
     isOverdue(date) {
       return !!date && date < Platform.formatDate(new Date());
