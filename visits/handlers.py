@@ -32,6 +32,7 @@ def record_color_edit(*, household, from_color: str, due) -> None:
 
 
 @village_events.household_grid_changed.subscribe
+@village_events.households_archived.subscribe
 @member_events.household_links_changed.subscribe
 def readdress_households(*, household_ids) -> None:
     services.reminders_readdress(HouseholdSelection(household_ids=tuple(household_ids)))

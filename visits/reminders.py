@@ -279,12 +279,13 @@ def sync_statements(where_sql: str, *, min_remind: int, max_remind: int,
 
 
 def households_plan_missing() -> int:
-    """Give every household without a due date one (registration date + its color's interval), set-based."""
+    """Give every household without a due date one (registration date + its color's interval), set-based;
+    archived households keep none."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {H} t SET next_visit_due = p.due FROM ("
             f"  SELECT h.id, (h.created_at AT TIME ZONE %(tz)s)::date + {policies.interval_sql('h')} AS due "
-            f"  FROM {H} h {POLICY_JOIN} WHERE h.next_visit_due IS NULL) p "
+            f"  FROM {H} h {POLICY_JOIN} WHERE h.next_visit_due IS NULL AND h.archived_at IS NULL) p "
             "WHERE t.id = p.id RETURNING t.id",
             {"tz": timezone.get_current_timezone_name()},
         )
