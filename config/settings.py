@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "visits",
     "mediation",
     "organization",
+    "ledgers",
     "demo",
 ]
 

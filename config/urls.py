@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("visits.urls")),
     path("", include("mediation.urls")),
     path("", include("organization.urls")),
+    path("", include("ledgers.urls")),
 ]
