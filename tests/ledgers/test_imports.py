@@ -367,3 +367,22 @@ def test_the_template_example_row_is_skipped(client, place):
     wb.save(out)
     body = upload(client, "households", out.getvalue()).json()
     assert body["row_count"] == 1 and body["create_count"] == 1, body
+
+
+def test_the_streaming_reader_reads_what_openpyxl_reads():
+    """The lxml reader (shared strings, numbers, dates as Excel serials, booleans, gaps) against openpyxl's own."""
+    import datetime
+
+    from ledgers import sheets
+    from ledgers.kinds import KINDS
+
+    columns = KINDS["members"].columns
+    rows = [["张一", "370181199001011238", "男", "支部", datetime.date(2010, 7, 1), "正式党员", 13812345678, True, None],
+            [None, None, None, None, None, None, None, None, None],
+            ["李二", 370181199001011238, None, "支部", "2011-07-01", None, "0531-83212345", False, "政策法规宣传员"]]
+    content = xlsx(MEMBER_HEADERS, rows, title="党员")
+    fast = sheets.read_rows(content, columns, sheet_title="党员")
+    slow = sheets._read_rows_openpyxl(content, columns, sheet_title="党员")
+    assert fast == slow
+    assert fast["data"][0] == [2, "张一", "370181199001011238", "男", "支部", "2010-07-01", "正式党员", "13812345678", "是", ""]
+    assert fast["data"][1][0] == 4 and fast["data"][1][2].startswith(sheets.NUMERIC_MARK)
