@@ -77,7 +77,8 @@ class ImportBatchViewSet(ScopedViewSet):
         return Response(ImportBatchDetailSerializer(batch).data)
 
     @extend_schema(summary="下载导入模板（xlsx）", request=None, filters=False,
-                   responses={(200, XLSX): OpenApiTypes.BINARY, 403: OpenApiResponse(description="无权导入该类型")})
+                   responses={(200, XLSX): OpenApiTypes.BINARY, 400: OpenApiResponse(description="未知的导入类型"),
+                              403: OpenApiResponse(description="无权导入该类型")})
     @action(detail=False, methods=["get"], url_path=r"templates/(?P<kind>[a-z]+)", pagination_class=None,
             filter_backends=[])
     def template(self, request, kind=None):

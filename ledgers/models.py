@@ -46,8 +46,8 @@ class ImportBatch(models.Model):
     village = models.ForeignKey("villages.Village", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                 verbose_name="村/社区")
 
-    # a district-level upload (no town) is seen by the district and the uploader; others by their hierarchy
-    scope = ScopeSpec(town="town", zone="zone", village="village", owner="created_by", writers=VILLAGE_UP)
+    # read by the roles that import, at the uploader's node and above (a district-level upload: the district)
+    scope = ScopeSpec(town="town", zone="zone", village="village", readers=VILLAGE_UP, writers=VILLAGE_UP)
 
     class Meta:
         verbose_name = "导入记录"

@@ -13,6 +13,8 @@ class ImportErrorSerializer(serializers.Serializer):
 
 
 class ImportBatchSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, label="导入类型代码", help_text="households、members、links 或 cadres")
+    status = serializers.CharField(read_only=True, label="状态代码", help_text="invalid（有错误）、ready（待导入）或 committed（已导入）")
     kind_display = serializers.CharField(source="get_kind_display", read_only=True, label="导入类型")
     status_display = serializers.CharField(source="get_status_display", read_only=True, label="状态")
     created_by_name = serializers.SerializerMethodField(label="上传人")
@@ -40,10 +42,15 @@ class ImportBatchDetailSerializer(ImportBatchSerializer):
 
 
 class ImportUploadSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[(k, v.title) for k, v in KINDS.items()], label="导入类型",
-                                   error_messages={"invalid_choice": "未知的导入类型“{input}”。"})
+    kind = serializers.CharField(label="导入类型", help_text="households（户与户成员）、members（党员）、links（党员联户）、cadres（村干部）")
     file = serializers.FileField(label="文件", error_messages={"required": "请选择要上传的 Excel 文件。",
                                                                "empty": "上传的文件是空的。"})
+
+
+    def validate_kind(self, value: str) -> str:
+        if value not in KINDS:
+            raise serializers.ValidationError(f"未知的导入类型“{value}”，应为{'、'.join(KINDS)}之一。")
+        return value
 
 
 class ImportCommitSerializer(serializers.Serializer):
