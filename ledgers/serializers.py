@@ -19,7 +19,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True, label="状态")
     created_by_name = serializers.SerializerMethodField(label="上传人")
     created_at = DateTimeField(read_only=True, label="上传时间")
-    committed_at = DateTimeField(read_only=True, label="导入时间")
+    committed_at = DateTimeField(read_only=True, allow_null=True, label="导入时间")
 
     class Meta:
         model = ImportBatch
