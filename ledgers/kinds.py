@@ -52,6 +52,13 @@ def _records(rows: dict):
         yield line[0], values
 
 
+def _column_values(rows: dict, key: str) -> set[str]:
+    if key not in rows["columns"]:
+        return set()
+    index = rows["columns"].index(key) + 1
+    return {line[index] for line in rows["data"] if line[index]}
+
+
 def _labels(choices) -> list[str]:
     return [str(label) for _, label in choices.choices]
 
@@ -255,10 +262,10 @@ class Households(Kind):
         grids_by_village = defaultdict(list)
         for grid in self._grids(user):
             grids_by_village[grid.village_id].append(grid)
-        records_ = list(_records(rows))
-        known = _known_villages({v["village"] for _, v in records_ if v.get("village")})
+        # the rows are read as dicts one at a time (a town's 60,000 dicts at once would be ~60 MB more)
+        known = _known_villages(_column_values(rows, "village"))
         households: dict[tuple, dict] = {}
-        for row, v in records_:
+        for row, v in _records(rows):
             ok = self.required(plan, row, v)
             village = _resolve_village(plan, row, H("village"), v["village"], ctx_villages, known) if v.get("village") else None
             grid = None
