@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "mediation",
     "organization",
     "reports",
+    "ledgers",
     "demo",
 ]
 

@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("mediation.urls")),
     path("", include("organization.urls")),
     path("", include("reports.urls")),
+    path("", include("ledgers.urls")),
 ]
