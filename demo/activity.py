@@ -203,17 +203,21 @@ class YearOfActivity:
         duties = " ".join(f"WHEN {i} THEN %(duties_{i})s::varchar[]" for i in range(len(DUTY_SETS)))
         params = {f"content_{c}": v for c, v in DEFAULT_CONTENT.items()}
         params.update({f"duties_{i}": list(d) for i, d in enumerate(DUTY_SETS)})
-        params.update(concerns=list(CONCERNS), notes=list(FOLLOW_UP_NOTES), tz=settings.TIME_ZONE)
+        params.update(concerns=list(CONCERNS), notes=list(FOLLOW_UP_NOTES), tz=settings.TIME_ZONE, today=self.today)
         with connection.cursor() as cursor, _triggers_off(cursor):
             _execute(
                 cursor, "INSERT INTO visits_visit (household_id, visitor_member_id, visitor_name, visited_on, method, color, "
-                "content, duties, concerns, follow_up_needed, follow_up_note, created_at) "
+                "content, duties, concerns, follow_up_needed, follow_up_note, follow_up_result, follow_up_done_at, created_at) "
                 "SELECT household_id, member_id, left(member_name, 50), on_day, "
                 "  CASE WHEN r1 < (CASE vcolor WHEN 'red' THEN 850 WHEN 'orange' THEN 780 ELSE 640 END) THEN 'in_person' "
                 "       WHEN r1 < 900 THEN 'phone' ELSE 'online' END, vcolor, "
                 f"  (CASE vcolor {content} END)[1:2 + r2 %% 3], (CASE r3 %% {len(DUTY_SETS)} {duties} END), "
                 f"  CASE WHEN r4 < 220 THEN (%(concerns)s::text[])[1 + r5 %% {len(CONCERNS)}] ELSE '' END, r4 < 30, "
                 f"  CASE WHEN r4 < 30 THEN (%(notes)s::text[])[1 + r5 %% {len(FOLLOW_UP_NOTES)}] ELSE '' END, "
+                # follow-ups older than two weeks were mostly handled (the work list keeps the recent and a few old)
+                "  CASE WHEN r4 < 27 AND on_day < %(today)s - 14 THEN '已协调解决，群众满意' ELSE '' END, "
+                "  CASE WHEN r4 < 27 AND on_day < %(today)s - 14 "
+                "       THEN (on_day + (3 + r2 %% 8)::int + time '16:00') AT TIME ZONE %(tz)s END, "
                 "  (on_day + time '08:30' + (r2 * interval '40 seconds')) AT TIME ZONE %(tz)s "
                 "FROM ("
                 "  SELECT p.household_id, p.member_id, p.member_name, p.last_on - k * p.step AS on_day, "

@@ -143,3 +143,20 @@ def test_no_activity_skips_the_year(seeded):
     assert "一年活动" not in output
     assert not Visit.objects.exists() and not DisputeCase.objects.exists()
     assert Household.objects.count() == 4_468
+
+
+def test_reports_filed_for_the_year_with_frozen_figures(seeded):
+    from reports.models import Report, ReportState
+    from zones.models import WorkZone
+
+    zones = WorkZone.objects.count()
+    monthly = Report.objects.filter(kind="zone_monthly")
+    assert monthly.values("period").distinct().count() == 12
+    assert monthly.count() >= 10 * zones  # a few months may have a zone's report still missing
+    approved = monthly.filter(state=ReportState.APPROVED).exclude(figures={})
+    assert approved.exists()
+    report = approved.order_by("-period_end").first()
+    assert report.figures["visits.total"] > 0 and "上门服务群众" in report.highlights
+    assert [s.action for s in report.steps.order_by("created_at")] == ["open", "submit", "approve"]
+    assert Report.objects.filter(kind="town_yearly", state=ReportState.APPROVED).exists()
+    assert "份工作报告" in seeded

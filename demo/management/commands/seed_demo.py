@@ -752,7 +752,7 @@ class Seeder:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
-SEEDED_APPS = ("zones", "villages", "members", "visits", "mediation", "notifications")
+SEEDED_APPS = ("zones", "villages", "members", "visits", "mediation", "notifications", "reports", "ledgers")
 
 
 def seeded_tables() -> list[str]:
@@ -819,6 +819,10 @@ class Command(BaseCommand):
         if seeder.activity is not None:  # after the accounts: the job's messages go to them
             seeder.activity.reminders_run()
             seeder.counts.update(seeder.activity.counts)
+            from demo.reports import file_report_history
+
+            with seeder.phase("工作报告（近12个月的月报、上年的年度报告）"):
+                seeder.counts["reports"] = file_report_history(today=seeder.activity.today, seed=seed)
         total = time.perf_counter() - started
         c = seeder.counts
         write(
@@ -832,7 +836,7 @@ class Command(BaseCommand):
                 f"一年活动：{c['visits']:,}条走访、{c['color_changes']:,}条四色变更、{c['coverage_snapshots']:,}条覆盖率快照、"
                 f"{c['reminders']:,}条提醒、{c['notifications']:,}条消息、{c['rooms']}个调解室（{c['duty_officers']}名轮值人员、"
                 f"{c['duty_shifts']:,}个班次）、{c['cases']:,}件纠纷案件（{states}）、{c['agreements']:,}份调解协议、"
-                f"{c['follow_ups']:,}次回访。"
+                f"{c['follow_ups']:,}次回访、{c.get('reports', 0):,}份工作报告。"
             )
         write(self.style.SUCCESS(f"总耗时 {total:.1f} 秒。"))
         self.print_logins(logins)
