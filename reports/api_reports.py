@@ -160,7 +160,9 @@ class ReportViewSet(ScopedViewSet):
     @extend_schema(summary="报告 PDF（服务器生成）", responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def pdf(self, request, pk=None):
-        from .outputs import PdfUnavailable, report_pdf
+        from core.pdf import PdfUnavailable
+
+        from .outputs import report_pdf
 
         report = self.get_object()
         try:

@@ -6,6 +6,8 @@ import io
 
 from django.template.loader import render_to_string
 from openpyxl import Workbook
+
+from core.pdf import html_to_pdf
 from openpyxl.styles import Alignment, Font
 
 from .models import Report
@@ -65,19 +67,9 @@ def report_html(report: Report, rows: list[dict], *, embed_images: bool = False,
     return render_to_string("reports/report_print.html", context)
 
 
-class PdfUnavailable(RuntimeError):
-    """WeasyPrint cannot load Pango on this machine (a 503 naming the packages to install)."""
-
-
 def report_pdf(report: Report, rows: list[dict], request=None) -> bytes:
-    try:
-        from weasyprint import HTML
-    except OSError as exc:  # the Python package is there, the system's Pango is not
-        raise PdfUnavailable("服务器缺少 Pango，暂时无法生成 PDF（请安装 libpango-1.0-0 libpangoft2-1.0-0）；"
-                             "可先用打印版。") from exc
-
     html = report_html(report, rows, embed_images=True, for_pdf=True)
-    return HTML(string=html, base_url=request.build_absolute_uri("/") if request else None).write_pdf()
+    return html_to_pdf(html, base_url=request.build_absolute_uri("/") if request else None)
 
 
 def report_workbook(report: Report, rows: list[dict]) -> bytes:

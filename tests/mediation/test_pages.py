@@ -50,3 +50,20 @@ def test_the_agreement_prints_for_a_resolved_case_only(world):
     assert "13805311234" not in text  # contacts stay masked on paper too
     assert page_client(world.zone_b_user).get(url).status_code == 404
     assert Client().get(url).status_code == 302
+
+
+def test_the_agreement_as_a_server_made_pdf(world):
+    case = new_case(world)
+    url = f"/mediation/cases/{case.pk}/agreement.pdf"
+    assert page_client(world.cadre_a1).get(url).status_code == 404  # no agreement yet
+    case = services.case_classify(case=case, by=world.cadre_a1)
+    case = services.case_start_mediation(case=case, by=world.cadre_a1)
+    services.case_resolve(case=case, by=world.cadre_a1, **agreement_args(case))
+    response = page_client(world.cadre_a1).get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF") and len(response.content) > 3000
+    from tests.browser import RESULTS
+
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "agreement.pdf").write_bytes(response.content)
+    assert page_client(world.zone_b_user).get(url).status_code == 404
