@@ -36,7 +36,7 @@ def plan_new_households(*, households) -> None:
 @village_events.households_registered.subscribe
 def remind_new_households(*, household_ids) -> None:
     if household_ids:
-        services.households_remind(household_ids)  # one reminder sync for the set
+        services.households_remind_new(household_ids)  # one reminder sync for the set
 
 
 @village_events.household_color_edited.subscribe

@@ -234,9 +234,10 @@ def households_initial_due(households: list[Household], *, on: datetime.date | N
         household.next_visit_due = start + _days(intervals.get(household.color, intervals["green"]))
 
 
-def households_remind(household_ids) -> int:
-    """``household_remind`` for many households: one reminder sync for the whole set."""
-    return _remind(HouseholdSelection(household_ids=tuple(household_ids)))
+def households_remind_new(household_ids) -> int:
+    """``household_remind`` for many households just registered: the reminders already due added, one statement
+    for the whole set (a new household has no reminder to close or re-address)."""
+    return reminders.reminders_sync(HouseholdSelection(household_ids=tuple(household_ids)), new=True)
 
 
 def household_remind(*, household: Household) -> int:
