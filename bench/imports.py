@@ -108,10 +108,17 @@ def build_file(grids, households: int, rng: random.Random) -> tuple[bytes, int]:
 
 def timed(label, fn):
     statements = [0]
+    by_kind: dict[str, list] = {}  # the statement's first words -> [count, seconds]
 
     def count(execute, sql, params, many, context):  # counted, not kept (a list of 100,000 queries is memory)
         statements[0] += 1
-        return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            entry = by_kind.setdefault(" ".join(sql[:70].split()), [0, 0.0])
+            entry[0] += 1
+            entry[1] += time.perf_counter() - started
 
     started, cpu = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(count):
@@ -121,6 +128,8 @@ def timed(label, fn):
     log(f"{label}: {elapsed:.1f} s ({cpu:.1f} s CPU in this process), {statements[0]} SQL statements, "
         f"peak RSS {rss_mb():.0f} MB, load average {os.getloadavg()[0]:.1f}")
     CPU[label] = round(cpu, 1)
+    slowest = sorted(by_kind.items(), key=lambda kv: -kv[1][1])[:5]  # where the database time went
+    log("  slowest statements: " + "; ".join(f"{sec:.1f} s in {n} × {sql}…" for sql, (n, sec) in slowest))
     return result, elapsed, statements[0]
 
 

@@ -1,8 +1,9 @@
 """Writes of an Excel import: preview (an ImportBatch with every bad row, nothing else written), then commit.
 
 The commit re-reads the stored rows against the database as it is now, inside one transaction, and
-writes everything through the apps' services (household_create / household_set_people, member_create,
-household_link_create, record_create), so their domain events fire as for a hand-entered record; any
+writes everything through the apps' services (households_create for new households, set-based, and
+household_update / household_set_people, member_create, household_link_create, record_create), so their
+domain events fire as for a hand-entered record (new households' once per chunk); any
 error (a row that became bad since the preview, a service refusing) rolls back every row.
 """
 from __future__ import annotations

@@ -9,6 +9,17 @@ household_registering = Event(
 household_created = Event(
     "villages.household_created", "A household was registered (payload ``household``, saved).",
 )
+households_registering = Event(
+    "villages.households_registering",
+    "Many new households are about to be inserted at once (payload ``households``: unsaved, validated, placed in "
+    "their grids; ``households_insert``, e.g. an Excel import): ``household_registering`` for a set, so subscribers "
+    "fill the planning columns they keep (visits: the first due dates) set-based and each row is written once.",
+)
+households_registered = Event(
+    "villages.households_registered",
+    "Many households were registered at once, with their people (payload ``household_ids``): "
+    "``household_created`` for a set, heard once (visits: the reminders already due, one statement for all).",
+)
 household_color_edited = Event(
     "villages.household_color_edited",
     "A plain household edit changed its color (payload ``household`` as saved, ``from_color``, ``due``: its due "

@@ -1,7 +1,8 @@
 """Visits' subscriptions to the domain events of the apps below it (``core/events.py``), keeping the plan whole.
 
 - a new household gets its first due date (its color's interval after registration) before its row is
-  written, and its reminder when that date is already within the reminder window;
+  written, and its reminder when that date is already within the reminder window; households registered
+  together (an import) get the same, set-based;
 - a color changed by a plain household edit (not through ``services.color_change``) still leaves a history
   row and re-plans the due date, so nothing changes silently;
 - when a household's first contact changes (its member link, its grid, its grid's worker) or it moves to
@@ -24,6 +25,18 @@ def plan_new_household(*, household) -> None:
 @village_events.household_created.subscribe
 def remind_new_household(*, household) -> None:
     services.household_remind(household=household)  # e.g. a new red household is due within the week
+
+
+@village_events.households_registering.subscribe
+def plan_new_households(*, households) -> None:
+    # the rule of plan_new_household, the policy read once per zone
+    services.households_initial_due([h for h in households if h.next_visit_due is None and h.town_id and h.zone_id])
+
+
+@village_events.households_registered.subscribe
+def remind_new_households(*, household_ids) -> None:
+    if household_ids:
+        services.households_remind_new(household_ids)  # one reminder sync for the set
 
 
 @village_events.household_color_edited.subscribe

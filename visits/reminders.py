@@ -348,7 +348,7 @@ def reminders_create(*, on: datetime.date, last: datetime.date | None) -> int:
         return cursor.rowcount
 
 
-def reminders_sync(selection: HouseholdSelection, *, add: bool = True) -> int:
+def reminders_sync(selection: HouseholdSelection, *, add: bool = True, new: bool = False) -> int:
     """Bring the reminders of some households (``selection``) up to date after a service changed them.
 
     1. close the open reminders whose due date is no longer the household's (a visit, a re-plan);
@@ -357,6 +357,7 @@ def reminders_sync(selection: HouseholdSelection, *, add: bool = True) -> int:
     3. add the reminder of a due date now within the window (the daily job only looks at the dates that
        entered it since its last run).
     Returns the number of reminders added (with ``add=False``, the number closed or re-dated/re-addressed).
+    ``new=True``: the households were just registered and have no reminder yet, so only step 3 runs.
     """
     min_remind, max_remind = _window_bounds()
     where_sql, params = selection.where()
@@ -365,9 +366,10 @@ def reminders_sync(selection: HouseholdSelection, *, add: bool = True) -> int:
     with connection.cursor() as cursor:
         # before touching any reminder: a running daily job (which updates reminders too) finishes first
         cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [REMINDER_WRITE_KEY])
-        cursor.execute(update, params)
-        if not add:
-            return cursor.rowcount
+        if not new:
+            cursor.execute(update, params)
+            if not add:
+                return cursor.rowcount
         cursor.execute(insert, params)
         return cursor.rowcount
 

@@ -221,6 +221,25 @@ def household_initial_due(household: Household, *, on: datetime.date | None = No
     return (on or selectors.today()) + _days(policy.intervals.get(household.color, policy.intervals["green"]))
 
 
+def households_initial_due(households: list[Household], *, on: datetime.date | None = None) -> None:
+    """``household_initial_due`` for many new households at once: sets each one's ``next_visit_due`` (the policy
+    read once per zone, not once per household)."""
+    policies: dict[tuple, selectors.PolicyValues] = {}
+    start = on or selectors.today()
+    for household in households:
+        place = (household.town_id, household.zone_id)
+        if place not in policies:
+            policies[place] = selectors.policy_for(town_id=place[0], zone_id=place[1])
+        intervals = policies[place].intervals
+        household.next_visit_due = start + _days(intervals.get(household.color, intervals["green"]))
+
+
+def households_remind_new(household_ids) -> int:
+    """``household_remind`` for many households just registered: the reminders already due added, one statement
+    for the whole set (a new household has no reminder to close or re-address)."""
+    return reminders.reminders_sync(HouseholdSelection(household_ids=tuple(household_ids)), new=True)
+
+
 def household_remind(*, household: Household) -> int:
     """Add the household's reminder if its due date is within the window (a no-op otherwise)."""
     return _remind_household(household.pk)

@@ -121,3 +121,75 @@ def test_grid_move_refuses_a_name_taken_in_the_target(grid_setup):
             grid_move(grid=grid, to_natural_village=target, apply=apply)
         assert "已有同名" in str(exc.value)
     assert _rows(grid) == before
+
+
+# --- households registered together (an import) ----------------------------------------------------------
+
+def _many(grid, n=3):
+    return [{"grid": grid, "head_name": f"户主{i}", "address": f"南街{i}号", "phone": "13812345678", "color": "yellow",
+             "people": [{"name": f"户主{i}", "relation": "户主", "birth_year": 1960},
+                        {"name": f"配偶{i}", "relation": "配偶"}]} for i in range(1, n + 1)]
+
+
+def test_households_create_registers_households_with_their_people():
+    from villages.models import HouseholdPerson
+    from villages.services import households_create
+
+    grid = f.MicroGridFactory()
+    items = _many(grid)
+    items[2]["people"] = None
+    items[2]["people_count"] = 5
+    created = households_create(households=items)
+    rows = {h.address: h for h in Household.objects.filter(grid=grid)}
+    assert [h.pk for h in created] == [rows[f"南街{i}号"].pk for i in (1, 2, 3)]
+    first = rows["南街1号"]
+    assert (first.people_count, first.zone_id, first.town_id, first.phone_masked, first.name_pinyin) == (
+        2, grid.village.zone_id, grid.village.zone.town_id, "138****5678", "hz huzhu")
+    assert list(first.people.order_by("position").values_list("name", "relation", "birth_year", "position")) == [
+        ("户主1", "户主", 1960, 1), ("配偶1", "配偶", None, 2)]
+    assert rows["南街3号"].people_count == 5 and not rows["南街3号"].people.exists()
+    assert HouseholdPerson.objects.filter(household__grid=grid).count() == 4
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"people": [{"name": "孙二", "relation": "户主"}, {"name": "", "relation": "配偶"}]}, "people", "第2户：第2人：姓名不能为空。"),
+        ({"people": [{"name": "孙二", "relation": "户主", "birth_year": 1800}]}, "people", "第2户：第1人：出生年份"),
+        ({"phone": "12345"}, "phone", "第2户："),
+        ({"tags": ["富裕"]}, "tags", "第2户：未知的情况标签：富裕。"),
+    ],
+)
+def test_households_create_writes_nothing_when_one_household_is_bad(change, field, message):
+    from pghistory.models import Events
+
+    from villages.models import HouseholdPerson
+    from villages.services import households_create
+    from visits.models import Reminder
+
+    grid = f.MicroGridFactory()
+    items = _many(grid)
+    items[1].update(change)
+    items[2]["color"] = "red"  # due within the week: would be reminded at once
+    with pytest.raises(ValidationError) as exc:
+        households_create(households=items)
+    assert any(m.startswith(message) for m in exc.value.message_dict[field]), exc.value.message_dict
+    assert not Household.objects.exists()
+    assert not HouseholdPerson.objects.exists()
+    assert not Reminder.objects.exists()
+    assert not Events.objects.filter(pgh_model__in=["villages.HouseholdEvent", "villages.HouseholdPersonEvent"]).exists()
+
+
+def test_households_create_reports_every_bad_household():
+    from villages.services import households_create
+
+    grid = f.MicroGridFactory()
+    items = _many(grid)
+    items[0]["people"][1]["relation"] = "邻居"
+    items[2]["people_count"], items[2]["people"] = 0, None
+    with pytest.raises(ValidationError) as exc:
+        households_create(households=items)
+    errors = exc.value.message_dict
+    assert errors["people"][0].startswith("第1户：第2人：与户主关系须是")
+    assert errors["people_count"] == ["第3户：人口数必须是不小于1的整数。"]
+    assert not Household.objects.exists()
