@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.api_base import ScopedViewSet
@@ -101,17 +101,17 @@ class ReportViewSet(ScopedViewSet):
         return self.detail_answer(report)
 
     @extend_schema(summary="提交（冻结指标）", request=serializers.ReviewSerializer, responses=serializers.ReportSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def submit(self, request, pk=None):
         return self._step(request, services.report_submit)
 
     @extend_schema(summary="退回（须写意见）", request=serializers.ReviewSerializer, responses=serializers.ReportSerializer)
-    @action(detail=True, methods=["post"], url_path="return")
+    @action(detail=True, methods=["post"], url_path="return", parser_classes=[JSONParser])
     def return_(self, request, pk=None):
         return self._step(request, services.report_return)
 
     @extend_schema(summary="审核通过", request=serializers.ReviewSerializer, responses=serializers.ReportSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def approve(self, request, pk=None):
         return self._step(request, services.report_approve)
 

@@ -35,7 +35,7 @@ def test_metrics_page_on_a_phone(scenario, browser, live_server, screenshot):
 def test_district_compares_towns_year_over_year(scenario, page, live_server):
     sign_in(page, live_server, "quji", "/reports/metrics/")
     page.locator("#rp-level").click(force=True)
-    page.get_by_role("option", name="街道(镇)").click()
+    page.locator(".el-select-dropdown__item:visible", has_text="街道(镇)").first.click()
     page.get_by_text("同比（上年同期）").click()
     page.get_by_test_id("query").click()
     table = page.get_by_test_id("metric-table")
