@@ -49,6 +49,8 @@ class ReportViewSet(ScopedViewSet):
     filterset_fields = ["kind", "state", "town", "zone", "period"]
     ordering_fields = ["period_end", "updated_at", "due_on"]
     http_method_names = ["get", "post", "patch", "head", "options"]
+    # a body in a media type the action does not take (the upload takes multipart, the steps JSON)
+    error_statuses = {"attach": (415,), "submit": (415,), "return_": (415,), "approve": (415,)}
 
     def get_serializer_class(self):
         if self.action == "list":

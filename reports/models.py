@@ -118,7 +118,12 @@ class ReportStep(models.Model):
 
 
 def _attachment_path(instance, filename: str) -> str:
-    return f"reports/{instance.report_id}/{filename}"
+    """A generated file name (the uploader's name is kept in ``name``): any upload name is safe on any storage."""
+    import mimetypes
+    import uuid
+
+    extension = mimetypes.guess_extension(instance.content_type or "") or ""
+    return f"reports/{instance.report_id}/{uuid.uuid4().hex}{extension}"
 
 
 class ReportAttachment(models.Model):

@@ -255,10 +255,19 @@ def clean_people(people: list[dict]) -> list[HouseholdPerson]:
     if len(people) > PEOPLE_MAX:
         raise ValidationError({"people": [f"户成员：一户最多登记 {PEOPLE_MAX} 人。"]})
     for i, item in enumerate(people, start=1):
-        name = str(item.get("name") or "").strip()
-        relation = item.get("relation") or ""
+        if not isinstance(item, dict):
+            errors.append(f"第{i}人：应为一项成员信息（姓名、与户主关系、出生年份、情况标签）。")
+            continue
+        name = item.get("name")
+        name = name.strip() if isinstance(name, str) else ""
+        relation = item.get("relation") if isinstance(item.get("relation"), str) else ""
         birth_year = item.get("birth_year")
-        tags = list(item.get("tags") or [])
+        if isinstance(birth_year, bool):  # True is an int to Python, not a year
+            birth_year = -1
+        tags = item.get("tags") or []
+        if not isinstance(tags, list) or any(not isinstance(t, str) for t in tags):
+            errors.append(f"第{i}人：情况标签应为标签名称的列表。")
+            tags = []
         if not name:
             errors.append(f"第{i}人：姓名不能为空。")
         elif len(name) > 50:

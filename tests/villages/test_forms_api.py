@@ -306,3 +306,18 @@ def test_people_are_kept_in_place_and_their_changes_are_in_the_household_history
     added = next(row for row in history if row["label"] == "户成员创建：张小明")
     assert added["changes"] == {"姓名": [None, "张小明"], "与户主关系": [None, "子女"], "出生年份": [None, 1996]}
     assert "创建" in labels
+
+
+@pytest.mark.parametrize("person", [
+    {"name": "李梅", "relation": "配偶", "tags": True},
+    {"name": ["李梅"], "relation": "配偶"},
+    {"name": "李梅", "relation": 3},
+    {"name": "李梅", "relation": "配偶", "birth_year": True},
+])
+def test_people_of_the_wrong_shape_are_a_400_not_a_500(person):
+    from villages.services import clean_people
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        clean_people([{"name": "张三", "relation": "户主"}, person])
+    assert all(m.startswith("第2人") for m in caught.value.message_dict["people"])
