@@ -118,7 +118,7 @@ class ReportViewSet(ScopedViewSet):
         return self._step(request, services.report_approve)
 
     @extend_schema(summary="上传附件（照片或文件）", request={"multipart/form-data": serializers.UploadSerializer},
-                   responses=serializers.ReportAttachmentSerializer)
+                   responses={201: serializers.ReportAttachmentSerializer})
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser], url_path="attachments")
     def attach(self, request, pk=None):
         params = serializers.UploadSerializer(data=request.data)
