@@ -97,6 +97,9 @@ def test_the_page_at_375_px(scenario, cadre, browser, live_server, tmp_path, scr
     page = open_page(browser, **PHONE)
     try:
         sign_in(page, live_server, "cunganbu", "/imports/")
+        # the page's app is mounted (its change handler bound) before the file is chosen: under load it may not be yet
+        expect(page.get_by_test_id("kind-households")).to_be_visible()
+        expect(page.locator("body.pf-ready")).to_have_count(1)
         page.get_by_test_id("file-input").set_input_files(str(households_file(tmp_path, "台账.xlsx", color="紫色")))
         page.get_by_test_id("upload").click()
         expect(page.get_by_test_id("error-table")).to_be_visible()
