@@ -1,7 +1,4 @@
 """The figures' API: ``GET /api/metrics/`` (the registry's definitions) and ``GET /api/metrics/values/``."""
-from urllib.parse import quote
-
-from django.http import HttpResponse
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -16,6 +13,7 @@ from core import metrics
 from core.metrics import MetricError, Period
 
 from .exports import values_workbook
+from .outputs import download
 from .selectors import allowed_nodes, metric_values, parse_nodes
 
 
@@ -110,10 +108,8 @@ class MetricValuesExportView(APIView):
                    responses={(200, XLSX): OpenApiTypes.BINARY})
     def get(self, request):
         answer, query = _answer(request)
-        response = HttpResponse(values_workbook(answer, query["codes"], compare=query["compare"]), content_type=XLSX)
-        name = quote(f"指标_{answer['period']}.xlsx")
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
-        return response
+        return download(values_workbook(answer, query["codes"], compare=query["compare"]), XLSX,
+                        f"指标_{answer['period']}.xlsx")
 
 
 from .api_reports import ReportViewSet  # noqa: E402  (the reports' routes beside the figures')

@@ -2,7 +2,7 @@
 ``/api/reports/completeness/``."""
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -18,6 +18,7 @@ from core.metrics import MetricError, Period
 from zones.models import Town
 
 from . import figures, serializers, services
+from .outputs import download
 from .models import Report, ReportAttachment, ReportState
 from .selectors import completeness
 
@@ -157,7 +158,7 @@ class ReportViewSet(ScopedViewSet):
 
         report = self.get_object()
         rows, _ = figure_rows(report)
-        return _download(report_workbook(report, rows), XLSX, f"{report.title}.xlsx")
+        return download(report_workbook(report, rows), XLSX, f"{report.title}.xlsx")
 
     @extend_schema(summary="报告 PDF（服务器生成）", responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
@@ -171,7 +172,7 @@ class ReportViewSet(ScopedViewSet):
             content = report_pdf(report, figure_rows(report)[0], request)
         except PdfUnavailable as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        return _download(content, "application/pdf", f"{report.title}.pdf")
+        return download(content, "application/pdf", f"{report.title}.pdf")
 
     @extend_schema(summary="报送情况（应报、已报、及时、已审核）", parameters=[serializers.CompletenessQuerySerializer],
                    responses=serializers.CompletenessSerializer, filters=False)
@@ -184,14 +185,3 @@ class ReportViewSet(ScopedViewSet):
             raise ValidationError({"period": [str(exc)]}) from exc
         towns = user_scope(request.user).filter(Town.objects.all())
         return Response(serializers.CompletenessSerializer(completeness(params["kind"], period, towns)).data)
-
-
-def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
-    from urllib.parse import quote
-
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-

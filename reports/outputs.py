@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import base64
 import io
+from urllib.parse import quote
+
+from django.http import HttpResponse
 
 from django.template.loader import render_to_string
 from openpyxl import Workbook
@@ -100,3 +103,13 @@ def report_workbook(report: Report, rows: list[dict]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def download(content: bytes, content_type: str, name: str) -> HttpResponse:
+    """A file for the browser to save as `name` (private, never cached)."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
