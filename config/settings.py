@@ -231,6 +231,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=7),
         "options": {"expires": 6 * 3600},
     },
+    "visits-check-analytics": {
+        "task": "visits.tasks.check_visit_analytics",
+        "schedule": crontab(minute=50, hour=1),
+        "options": {"expires": 6 * 3600},
+    },
     "organization-weekly-tree-check": {
         "task": "organization.tasks.weekly_tree_check",
         "schedule": crontab(minute=45, hour=2, day_of_week=0),
@@ -521,6 +526,9 @@ if REDIS_URL:  # the redis client's own socket timeouts (seconds), so a hung Red
 
 # --- Reports (reports app) ------------------------------------------------------
 # Deadlines: a zone's monthly report by this day of the next month; yearly reports by (month, day) of the next year.
+# GET /api/metrics/values/ (polled by upper-level systems) may reuse a figure source's answer for the same
+# nodes and period computed within this many seconds (per web process); reports and dashboards compute live.
+METRICS_CACHE_SECONDS = env.int("METRICS_CACHE_SECONDS", default=120)
 REPORT_MONTHLY_DUE_DAY = env.int("REPORT_MONTHLY_DUE_DAY", default=5)
 REPORT_YEARLY_DUE = tuple(env.list("REPORT_YEARLY_DUE", cast=int, default=[1, 15]))
 REPORT_ATTACHMENT_MAX_MB = env.int("REPORT_ATTACHMENT_MAX_MB", default=10)

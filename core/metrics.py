@@ -17,8 +17,11 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import datetime
+import hashlib
 import re
 from collections.abc import Callable, Iterable
+
+from django.core.cache import cache
 
 LEVELS = ("district", "town", "zone", "village")
 LEVEL_LABELS = {"district": "全区", "town": "街道(镇)", "zone": "工作区", "village": "村/社区"}
@@ -173,21 +176,38 @@ def get(code: str) -> Metric:
         raise MetricError(f"指标：未知的指标代码 {code}。") from None
 
 
-def evaluate(codes: Iterable[str], nodes: NodeSet, period: Period) -> dict:
+def evaluate(codes: Iterable[str], nodes: NodeSet, period: Period, *, max_age: int = 0) -> dict:
     """{node id: {code: value}} for the nodes and codes asked, each source run once.
-    A node with no rows gets the source's empty values (0 for counts, None for rates)."""
+    A node with no rows gets the source's empty values (0 for counts, None for rates).
+
+    ``max_age`` (seconds) lets a source's result computed within that time for the same nodes and period be
+    reused (the cache; DHIS2 caches its analytics answers the same way): the figures API for upper-level
+    systems, which poll. Reports, dashboards and statistics pages compute live (``max_age=0``)."""
     wanted = [get(code) for code in codes]
     by_source: dict[str, list[Metric]] = {}
     for m in wanted:
         by_source.setdefault(m.source, []).append(m)
     result: dict = {node: {} for node in nodes.ids}
     for name, members in by_source.items():
-        computed = _sources[name](nodes, period)
+        computed = _computed(name, nodes, period, max_age)
         for node in nodes.ids:
             row = computed.get(node, {})
             for m in members:
                 result[node][m.code] = row.get(m.code, _empty(m))
     return result
+
+
+def _computed(name: str, nodes: NodeSet, period: Period, max_age: int) -> dict:
+    if max_age <= 0:
+        return _sources[name](nodes, period)
+    ids = ",".join("" if i is None else str(i) for i in sorted(nodes.ids, key=lambda i: -1 if i is None else i))
+    digest = hashlib.sha256(f"{name}|{nodes.level}|{ids}|{period.start}|{period.end}".encode()).hexdigest()
+    key = f"metrics:{digest}"
+    computed = cache.get(key)
+    if computed is None:
+        computed = _sources[name](nodes, period)
+        cache.set(key, computed, max_age)
+    return computed
 
 
 def _empty(m: Metric) -> Number:

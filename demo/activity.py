@@ -515,6 +515,10 @@ class YearOfActivity:
     def run(self) -> None:
         with self.phase("一年走访（计划、走访记录、最近走访）"):
             self.write_visits()
+        with self.phase("走访分析表（村×日汇总、户入户日）"):
+            from visits import analytics
+
+            analytics.rebuild()
         with self.phase("四色变更、覆盖率快照"):
             self.write_color_changes()
             self.write_coverage_snapshots()

@@ -16,7 +16,7 @@ GROUP = "党员联户"
 
 metrics.metric("members.count", "党员人数", "统计期末在册的党员人数（已入党、未离开）。", unit="人", source="members", group=GROUP)
 metrics.metric("members.new", "新发展党员", "入党日期在统计期内的党员人数。", unit="人", source="members", group=GROUP)
-metrics.metric("members.households", "户数", "当前在册的户数。", unit="户", source="links", group=GROUP)
+metrics.metric("members.households", "户数", "当前在册（未归档）的户数。", unit="户", source="links", group=GROUP)
 metrics.metric("members.linked_households", "联户户数", "当前有联户党员的户数。", unit="户", source="links", group=GROUP)
 metrics.metric("members.link_coverage", "联户覆盖率", "有联户党员的户数占户数的比例（当前）。", unit="%", source="links", group=GROUP)
 
@@ -36,7 +36,7 @@ def member_figures(nodes: NodeSet, period: Period) -> dict:
 
 @metrics.source("links")
 def link_figures(nodes: NodeSet, period: Period) -> dict:
-    households = Household.objects.filter(**nodes.filter())
+    households = Household.objects.filter(archived_at__isnull=True, **nodes.filter())  # 在册: archived ones left
     linked = Exists(HouseholdLink.objects.filter(household=OuterRef("pk")))
     measures = {"members.households": Count("id"), "members.linked_households": Count("id", filter=Q(linked))}
     column = nodes.key()

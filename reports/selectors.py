@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.scoping import user_scope
@@ -77,7 +78,7 @@ def allowed_nodes(user, level: str, ids: list) -> list[Node]:
 def metric_values(nodes: list[Node], codes: list[str], period: Period) -> list[dict]:
     """One row per node and code: {node, node_name, code, value}, in the order asked."""
     node_set = NodeSet(nodes[0].level, tuple(n.id for n in nodes))
-    values = metrics.evaluate(codes, node_set, period)
+    values = metrics.evaluate(codes, node_set, period, max_age=settings.METRICS_CACHE_SECONDS)
     return [
         {"node": n.key, "node_name": n.name, "code": code, "value": values[n.id][code]}
         for n in nodes for code in codes

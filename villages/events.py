@@ -34,6 +34,12 @@ households_moved = Event(
     "A node moved with its households (payload: one of ``grid_id``, ``natural_village_id``, ``village_id``, "
     "``zone_id`` naming the moved households): their zone or town, hence the policy governing them, may differ.",
 )
+households_changed_village = Event(
+    "villages.households_changed_village",
+    "Households left one administrative village for another (a grid or natural village moved, a household placed "
+    "in another village's grid; payload ``village_ids``: the villages left and joined): figures kept per village "
+    "(visits' analytics tables) are recomputed for them.",
+)
 grid_worker_changed = Event(
     "villages.grid_worker_changed",
     "A grid's worker account changed (payload ``grid_id``): the first contact of its unlinked households.",

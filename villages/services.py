@@ -134,7 +134,8 @@ def household_insert(*, household: Household) -> Household:
 @transaction.atomic
 def household_update(*, household: Household, **changes) -> Household:
     """Edit a household; ``people`` (the whole list) replaces its people, and a kept list sets its people count."""
-    before = Household.objects.filter(pk=household.pk).values_list("color", "next_visit_due", "grid_id").first()
+    before = Household.objects.filter(pk=household.pk).values_list(
+        "color", "next_visit_due", "grid_id", "village_id").first()
     people = changes.pop("people", None)
     if people:
         clean_people(people)
@@ -153,9 +154,11 @@ def household_update(*, household: Household, **changes) -> Household:
     _clean_household(household)
     household.save()
     if before is not None:
-        from_color, due, grid_id = before
+        from_color, due, grid_id, village_id = before
         if grid_id != household.grid_id:  # another grid: an unlinked household's reminders go to its new worker
             events.household_grid_changed.emit(household_ids=[household.pk])
+        if village_id != household.village_id:
+            events.households_changed_village.emit(village_ids=[village_id, household.village_id])
         if from_color != household.color:
             events.household_color_edited.emit(household=household, from_color=from_color, due=due)
     if people is not None:
@@ -209,6 +212,7 @@ def grid_update(*, grid: MicroGrid, **changes) -> MicroGrid:
 def grid_move(*, grid: MicroGrid, to_natural_village: NaturalVillage, apply: bool) -> dict:
     """Move a grid (and its households) to another natural village, possibly of another village."""
     target_village = to_natural_village.village
+    from_village_id = grid.village_id
 
     def carry():
         Household.objects.filter(grid=grid).update(
@@ -216,6 +220,8 @@ def grid_move(*, grid: MicroGrid, to_natural_village: NaturalVillage, apply: boo
             zone_id=target_village.zone_id, town_id=target_village.zone.town_id,
         )
         events.households_moved.emit(grid_id=grid.pk)
+        if from_village_id != target_village.pk:
+            events.households_changed_village.emit(village_ids=[from_village_id, target_village.pk])
 
     return node_move(
         grid, key="grid", parent="natural_village", to=to_natural_village, labels=("自然村", "网格"),
@@ -227,12 +233,16 @@ def grid_move(*, grid: MicroGrid, to_natural_village: NaturalVillage, apply: boo
 
 def natural_village_move(*, natural_village: NaturalVillage, to_village, apply: bool) -> dict:
     """Move a natural village (with its grids and their households) to another administrative village."""
+    from_village_id = natural_village.village_id
+
     def carry():
         MicroGrid.objects.filter(natural_village=natural_village).update(village=to_village)
         Household.objects.filter(natural_village=natural_village).update(
             village=to_village, zone_id=to_village.zone_id, town_id=to_village.zone.town_id,
         )
         events.households_moved.emit(natural_village_id=natural_village.pk)
+        if from_village_id != to_village.pk:
+            events.households_changed_village.emit(village_ids=[from_village_id, to_village.pk])
 
     return node_move(natural_village, key="natural_village", parent="village", to=to_village,
                      labels=("村/社区", "自然村"), counts={

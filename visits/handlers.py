@@ -7,12 +7,13 @@
   row and re-plans the due date, so nothing changes silently;
 - when a household's first contact changes (its member link, its grid, its grid's worker) or it moves to
   another zone or town (another policy may govern it), its open reminders are brought up to date, so the
-  daily digest and the ladder reach whoever is responsible now.
+  daily digest and the ladder reach whoever is responsible now;
+- households that change village take their visits' sums with them (``analytics``: both villages recounted).
 """
 from members import events as member_events
 from villages import events as village_events
 
-from . import services
+from . import analytics, services
 from .reminders import HouseholdSelection
 
 
@@ -59,3 +60,8 @@ def readdress_grid(*, grid_id: int) -> None:
 @village_events.households_moved.subscribe
 def resync_moved(**node) -> None:
     services.reminders_readdress(HouseholdSelection(**node))
+
+
+@village_events.households_changed_village.subscribe
+def recount_villages(*, village_ids) -> None:
+    analytics.rebuild(village_ids=sorted(set(village_ids)))  # their visits now count in another village

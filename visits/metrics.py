@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db import connection
+from django.db.models import Count, Q, Sum
 
 from core import metrics
 from core.metrics import NodeSet, Period
 from members.models import Duty
 from villages.models import Household, HouseholdColor
 
-from .models import CoverageSnapshot, Visit, VisitMethod
+from . import analytics
+from .models import CoverageSnapshot, HouseholdVisitYear, VisitDay, VisitMethod
 from .selectors import covered_q, overdue_q, policies_by_zone, today
 
 GROUP = "四色走访"
@@ -35,7 +37,7 @@ for _duty in Duty:
 metrics.metric("visits.concerns", "收集民情", "统计期内填写了民情信息的走访条数。", unit="条", source="visits", group=GROUP)
 metrics.metric("visits.concerns_on_spot", "民情当场解决", "统计期内填写了民情信息且未标记“需要跟进”的走访条数。",
                unit="条", source="visits", group=GROUP)
-metrics.metric("visits.households", "户数", "统计期末在册的户数（当前为实时数，过去的统计期取当日快照）。",
+metrics.metric("visits.households", "户数", "统计期末在册（未归档）的户数（当前为实时数，过去的统计期取当日快照）。",
                unit="户", source="visit_state", group=GROUP)
 metrics.metric("visits.covered", "按期走访户数", "统计期末在其颜色要求的间隔内走访过的户数。",
                unit="户", source="visit_state", group=GROUP)
@@ -53,28 +55,44 @@ def _group(rows, key: str | None) -> dict:
 
 @metrics.source("visits")
 def visit_figures(nodes: NodeSet, period: Period) -> dict:
-    visits = Visit.objects.filter(visited_on__range=(period.start, period.end), **nodes.filter("household__"))
-    key = nodes.key("household__")
-    concerns = ~Q(concerns="")
+    """Read from the analytics tables (``visits.analytics``), exact and kept with the visits: the village-day
+    sums for the counts, the households' in-person day bits for the households and people visited."""
+    key = {"district": None, "town": "village__zone__town_id", "zone": "village__zone_id", "village": "village_id"}[nodes.level]
+    days = VisitDay.objects.filter(day__range=(period.start, period.end), **({f"{key}__in": list(nodes.ids)} if key else {}))
     measures = {
-        "visits.total": Count("id"),
-        **{f"visits.method.{m}": Count("id", filter=Q(method=m)) for m in VisitMethod.values},
-        **{f"visits.duty.{d}": Count("id", filter=Q(duties__contains=[d])) for d in Duty.values},
-        "visits.concerns": Count("id", filter=concerns),
-        "visits.concerns_on_spot": Count("id", filter=concerns & Q(follow_up_needed=False)),
+        "visits.total": Sum("total", default=0),
+        **{f"visits.method.{m}": Sum(f"method_{m}", default=0) for m in VisitMethod.values},
+        **{f"visits.duty.{d}": Sum(f"duty_{d}", default=0) for d in Duty.values},
+        "visits.concerns": Sum("concerns", default=0),
+        "visits.concerns_on_spot": Sum("concerns_on_spot", default=0),
     }
-    rows = visits.values(*([key] if key else [])).annotate(**measures) if key else [visits.aggregate(**measures)]
+    rows = days.values(key).annotate(**measures).order_by() if key else [days.aggregate(**measures)]
     result = {k: dict(v) for k, v in _group(rows, key).items()}
-
-    in_person = Visit.objects.filter(household=OuterRef("pk"), method=VisitMethod.IN_PERSON,
-                                     visited_on__range=(period.start, period.end))
-    households = Household.objects.filter(Exists(in_person), **nodes.filter())
-    served = {"visits.in_person_households": Count("id"), "visits.people_served": Sum("people_count", default=0)}
-    column = nodes.key()
-    rows = households.values(column).annotate(**served) if column else [households.aggregate(**served)]
-    for node, row in _group(rows, column).items():
+    for node, row in _in_person(nodes, period).items():
         result.setdefault(node, {}).update(row)
     return result
+
+
+def _in_person(nodes: NodeSet, period: Period) -> dict:
+    """Households with at least one in-person visit in the period, and their people: one bit test per household
+    and year (``HouseholdVisitYear``), the households' current place and people count."""
+    tests, params = [], []
+    for year in range(period.start.year, period.end.year + 1):
+        mask = analytics.year_mask(year, period.start, period.end)
+        tests.append(f"(y.year = %s AND bit_count(y.days & %s::bit({analytics.DAY_BITS})) > 0)")
+        params += [year, mask]
+    column = f"h.{nodes.column}" if nodes.column else "NULL::bigint"
+    where = f"h.{nodes.column} = ANY(%s)" if nodes.column else "true"
+    node_params = [list(nodes.ids)] if nodes.column else []
+    sql = (
+        f"SELECT {column}, count(*), coalesce(sum(h.people_count), 0) FROM villages_household h "
+        f"WHERE {where} AND EXISTS (SELECT 1 FROM {HouseholdVisitYear._meta.db_table} y "
+        f"WHERE y.household_id = h.id AND ({' OR '.join(tests)})) GROUP BY 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, node_params + params)
+        return {node: {"visits.in_person_households": n, "visits.people_served": people}
+                for node, n, people in cursor.fetchall()}
 
 
 @metrics.source("visit_state")
@@ -91,7 +109,7 @@ def _rates(row: dict) -> dict:
 
 
 def _live_state(nodes: NodeSet, on: datetime.date) -> dict:
-    households = Household.objects.filter(**nodes.filter())
+    households = Household.objects.filter(archived_at__isnull=True, **nodes.filter())  # 在册: archived ones left
     policies = policies_by_zone()
     red_orange = Q(color__in=[HouseholdColor.RED, HouseholdColor.ORANGE])
     covered = covered_q(policies, on=on)

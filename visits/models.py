@@ -402,3 +402,66 @@ class CoverageSnapshot(models.Model):
             models.Index(fields=["zone", "taken_on"], name="coverage_zone_day"),
             models.Index(fields=["town", "taken_on"], name="coverage_town_day"),
         ]
+
+
+class DayBitsField(models.Field):
+    """A year's days as PostgreSQL ``bit(366)``: bit ``n`` (0-based, from the left) is day of year ``n + 1``.
+    Written and read only by SQL (``visits.analytics``): ``set_bit``, ``&``, ``bit_or``, ``bit_count``."""
+
+    description = "days of one year (bit(366))"
+
+    def db_type(self, connection):
+        return "bit(366)"
+
+
+class VisitDay(models.Model):
+    """Analytics table (DHIS2's analytics tables): the visits of one village on one day, summed per measure.
+
+    Derived from ``Visit`` and kept exact in the same transaction by the visit services (``visits.analytics``):
+    a logged visit adds its measures, a correction moves them, households that change village rebuild both
+    villages. The figures registry reads it instead of scanning a year of visits (2.6 million at district
+    scale); ``analytics.rebuild`` recomputes it from the visits (the demo seed, the nightly check). The zone
+    and town come from the village at read time, so a village moving to another zone needs nothing here.
+    """
+
+    village = models.ForeignKey("villages.Village", on_delete=models.DO_NOTHING, db_constraint=False,
+                                related_name="+", verbose_name="村/社区")
+    day = models.DateField("日期")
+    total = models.IntegerField("走访次数", default=0)
+    method_in_person = models.IntegerField("入户", default=0)
+    method_phone = models.IntegerField("电话", default=0)
+    method_online = models.IntegerField("微信/视频", default=0)
+    duty_policy = models.IntegerField("政策法规宣传员", default=0)
+    duty_model = models.IntegerField("中心工作示范员", default=0)
+    duty_concerns = models.IntegerField("民情信息收集员", default=0)
+    duty_guardian = models.IntegerField("和美乡村守护员", default=0)
+    duty_harmony = models.IntegerField("和谐稳定促进员", default=0)
+    duty_development = models.IntegerField("推动发展服务员", default=0)
+    concerns = models.IntegerField("收集民情", default=0)
+    concerns_on_spot = models.IntegerField("民情当场解决", default=0)
+
+    scope = ScopeSpec(via="village")  # in scope exactly when its village is
+
+    class Meta:
+        verbose_name = "走访日汇总"
+        verbose_name_plural = "走访日汇总"
+        constraints = [models.UniqueConstraint(fields=["village", "day"], name="visitday_village_day")]
+        indexes = [models.Index(fields=["day"], name="visitday_day")]
+
+
+class HouseholdVisitYear(models.Model):
+    """Analytics table: the days of one year on which a household was visited in person (``bit(366)``), so
+    "households visited in person in a period" is one bit test per household and year instead of a distinct
+    count over the period's visits. Kept by the visit services with ``VisitDay`` (``visits.analytics``)."""
+
+    household = models.ForeignKey("villages.Household", on_delete=models.CASCADE, db_constraint=False,
+                                  related_name="+", verbose_name="户")
+    year = models.PositiveSmallIntegerField("年度")
+    days = DayBitsField("入户走访日")
+
+    scope = ScopeSpec(via="household")
+
+    class Meta:
+        verbose_name = "户年度入户走访日"
+        verbose_name_plural = "户年度入户走访日"
+        constraints = [models.UniqueConstraint(fields=["year", "household"], name="householdvisityear_year_household")]

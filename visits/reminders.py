@@ -626,6 +626,7 @@ def coverage_snapshot_take(*, on: datetime.date | None = None) -> int:
             f"count(*) FILTER (WHERE s.last_visited_on >= %(today)s - {interval}), "
             f"count(*) FILTER (WHERE {selectors.OVERDUE_SQL}) "
             f"FROM {H} h LEFT JOIN {S} s ON s.household_id = h.id {POLICY_JOIN} "
+            "WHERE h.archived_at IS NULL "  # registered households only, as the live figures count them
             "GROUP BY h.village_id, h.zone_id, h.town_id "
             "ON CONFLICT (taken_on, village_id) DO UPDATE SET households = EXCLUDED.households, "
             "covered = EXCLUDED.covered, overdue = EXCLUDED.overdue, zone_id = EXCLUDED.zone_id, town_id = EXCLUDED.town_id",

@@ -21,7 +21,7 @@ from members.models import Duty, HouseholdLink, PartyMember
 from villages.models import Household, HouseholdColor
 from zones.models import Town, WorkZone
 
-from . import reminders, selectors
+from . import analytics, reminders, selectors
 from .models import (
     COLOR_RANK, COLORS, MAX_INTERVAL_DAYS, VISIT_WRITERS, ColorChange, ColorChangeSource, ColorSuggestionReview,
     HouseholdVisitState, SuggestionDecision, Visit, VisitMethod, VisitPolicy,
@@ -447,6 +447,7 @@ def visit_log(*, household: Household, author, visited_on: datetime.date, method
         color=household.color, content=content, duties=duties, concerns=(concerns or "").strip(),
         follow_up_needed=follow_up_needed, follow_up_note=(follow_up_note or "").strip(), created_by=author,
     )
+    analytics.visit_logged(visit)
     state = HouseholdVisitState.objects.select_for_update().filter(household=household).first()
     if state is None:
         HouseholdVisitState.objects.create(household=household, last_visit=visit, last_visited_on=visited_on, visits=1)
@@ -522,7 +523,9 @@ def visit_correct(*, visit: Visit, user, **changes) -> Visit:
     )
     household.color = current_color
     visit.corrected_by, visit.corrected_at = user, timezone.now()
+    analytics.visit_correcting(visit)  # reads the stored row: its old contribution leaves the analytics tables
     visit.save()
+    analytics.visit_corrected(visit, old_years={old_date.year})
     if visit.visited_on != old_date:
         _replan_after_correction(household)
     return visit

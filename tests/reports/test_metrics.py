@@ -14,6 +14,7 @@ from tests.factories import (
     WorkZoneFactory, make_user,
 )
 from villages.models import Household
+from villages.services import household_archive
 from visits.services import visit_log
 
 pytestmark = pytest.mark.django_db
@@ -134,6 +135,32 @@ def test_member_and_link_figures(world):
     assert values[world["village_b"].pk]["members.link_coverage"] == 0.0
     # as of the end of 2024 the member who left in 2025 still counts, the 2026 one does not yet
     assert _values(["members.count"], "village", [village], "2024")[village]["members.count"] == 2
+
+
+def test_archived_households_are_no_longer_counted_as_registered(world):
+    h1, h2, h3, h4 = world["h"]
+    household_archive(household=h3)
+    codes = ["visits.households", "members.households", "members.link_coverage"]
+    values = _values(codes, "zone", [world["zone_a"].pk], str(timezone.localdate().year))[world["zone_a"].pk]
+    assert values == {"visits.households": 2, "members.households": 2, "members.link_coverage": 100.0}
+
+
+def test_the_api_reuses_a_figure_within_its_cache_time_and_reports_compute_live(world, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.METRICS_CACHE_SECONDS = 60
+    h1, h2, h3, h4 = world["h"]
+    client = api_client(world["admin"])
+    params = {"node": f"zone:{world['zone_a'].pk}", "period": "2026", "codes": "members.linked_households"}
+    assert client.get("/api/metrics/values/", params).json()["values"][0]["value"] == 2
+    HouseholdLinkFactory(member=world["member"], household=h3)
+    assert client.get("/api/metrics/values/", params).json()["values"][0]["value"] == 2  # within the minute
+    assert _values(["members.linked_households"], "zone", [world["zone_a"].pk], "2026")[world["zone_a"].pk] == {
+        "members.linked_households": 3}  # reports and dashboards compute live
+    settings.METRICS_CACHE_SECONDS = 0
+    assert client.get("/api/metrics/values/", params).json()["values"][0]["value"] == 3
+    cache.clear()
 
 
 def test_postings_in_post_at_the_period_end(world):
