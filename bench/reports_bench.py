@@ -40,7 +40,7 @@ import django  # noqa: E402
 django.setup()
 
 import psycopg2  # noqa: E402
-from django.core.cache import cache  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
@@ -53,6 +53,7 @@ from core.metrics import NodeSet, Period  # noqa: E402
 from reports.api_reports import figure_rows  # noqa: E402
 from reports.models import Report  # noqa: E402
 from reports.outputs import report_pdf  # noqa: E402
+from reports.selectors import figures_warm  # noqa: E402
 from zones.models import Town, WorkZone  # noqa: E402
 
 BENCHMARKS = ROOT / "BENCHMARKS.md"
@@ -118,7 +119,13 @@ def api_p95(rounds: int, *, cache_seconds: int, clients: int = 20) -> dict:
     tokens = [AuthToken.objects.create(user) for _ in range(clients)]
     times: list[float] = []
     lock = threading.Lock()
-    cache.clear()
+    caches["figures"].clear()
+    warm_seconds = None
+    if cache_seconds:
+        with override_settings(METRICS_CACHE_SECONDS=cache_seconds):
+            started = time.perf_counter()
+            figures_warm()  # what the beat entry reports-warm-figures does every METRICS_WARM_MINUTES
+            warm_seconds = time.perf_counter() - started
 
     def run(index: int, token: str) -> None:
         client = Client(HTTP_AUTHORIZATION=f"Token {token}")
@@ -145,7 +152,7 @@ def api_p95(rounds: int, *, cache_seconds: int, clients: int = 20) -> dict:
         instance.delete()
     times.sort()
     return {"n": len(times), "p50": statistics.median(times) * 1000, "p95": times[int(0.95 * len(times)) - 1] * 1000,
-            "rps": len(times) / elapsed, "towns": len(urls)}
+            "rps": len(times) / elapsed, "towns": len(urls), "warm": warm_seconds}
 
 
 def main() -> None:
@@ -174,7 +181,7 @@ def main() -> None:
     codes = [m.code for m in metrics.all_metrics()]
     seconds, sql = timed(lambda: metrics.evaluate(codes, NodeSet("district", (None,)), Period.parse(str(year))))
     rows.append((f"全区一年的全部 {len(codes)} 个指标", seconds, floor(sql), 2.0, len(sql)))
-    api = api_p95(args.rounds, cache_seconds=120)
+    api = api_p95(args.rounds, cache_seconds=300)
     live = api_p95(args.rounds, cache_seconds=0)
 
     lines = [
@@ -194,7 +201,8 @@ def main() -> None:
         f"`GET /api/metrics/values/` (one town's zones × 5 figures, one year; 20 clients at once, client i asking for "
         f"town i of {api['towns']}, {api['n']} requests):",
         "",
-        f"- with the figures cache (`METRICS_CACHE_SECONDS=120`, the default; each town's first request computes): "
+        f"- with the figures cache as deployed (`METRICS_CACHE_SECONDS=300`, warmed by `reports.tasks.warm_figures`, "
+        f"which took {api['warm']:.1f} s for every node's 51 figures × this year, quarter and month): "
         f"p50 {api['p50']:.0f} ms, **p95 {api['p95']:.0f} ms** {mark} (goal ≤ 300 ms), {api['rps']:.1f} requests/s;",
         f"- every request computed (`METRICS_CACHE_SECONDS=0`): p50 {live['p50']:.0f} ms, p95 {live['p95']:.0f} ms, "
         f"{live['rps']:.1f} requests/s.",

@@ -190,6 +190,17 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery ---------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+
+# Caches: "default" per process (throttling counters and the like); "figures" shared by the web processes and
+# the worker that warms it (core/metrics.py): Redis with REDIS_URL, else files under var/cache.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "figures": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                "KEY_PREFIX": "figures", "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2}}
+    if REDIS_URL else
+    {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache" / "figures"),
+     "KEY_PREFIX": "figures", "OPTIONS": {"MAX_ENTRIES": 200_000}},
+}
 BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -235,6 +246,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "visits.tasks.check_visit_analytics",
         "schedule": crontab(minute=50, hour=1),
         "options": {"expires": 6 * 3600},
+    },
+    "reports-warm-figures": {
+        "task": "reports.tasks.warm_figures",
+        "schedule": crontab(minute=f"*/{env.int('METRICS_WARM_MINUTES', default=4)}"),
+        "options": {"expires": 60 * env.int("METRICS_WARM_MINUTES", default=4)},
     },
     "organization-weekly-tree-check": {
         "task": "organization.tasks.weekly_tree_check",
@@ -526,9 +542,11 @@ if REDIS_URL:  # the redis client's own socket timeouts (seconds), so a hung Red
 
 # --- Reports (reports app) ------------------------------------------------------
 # Deadlines: a zone's monthly report by this day of the next month; yearly reports by (month, day) of the next year.
-# GET /api/metrics/values/ (polled by upper-level systems) may reuse a figure source's answer for the same
-# nodes and period computed within this many seconds (per web process); reports and dashboards compute live.
-METRICS_CACHE_SECONDS = env.int("METRICS_CACHE_SECONDS", default=120)
+# GET /api/metrics/values/ (polled by upper-level systems) may reuse a node's figures computed within this many
+# seconds (the "figures" cache, below); reports and dashboards compute live. The worker warms every node's
+# figures of the current year, quarter and month every METRICS_WARM_MINUTES (reports.tasks.warm_figures).
+METRICS_CACHE_SECONDS = env.int("METRICS_CACHE_SECONDS", default=300)
+METRICS_WARM_MINUTES = env.int("METRICS_WARM_MINUTES", default=4)
 REPORT_MONTHLY_DUE_DAY = env.int("REPORT_MONTHLY_DUE_DAY", default=5)
 REPORT_YEARLY_DUE = tuple(env.list("REPORT_YEARLY_DUE", cast=int, default=[1, 15]))
 REPORT_ATTACHMENT_MAX_MB = env.int("REPORT_ATTACHMENT_MAX_MB", default=10)

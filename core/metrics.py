@@ -17,16 +17,17 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import datetime
-import hashlib
+import logging
 import re
 from collections.abc import Callable, Iterable
 
-from django.core.cache import cache
+from django.core.cache import caches
 
 LEVELS = ("district", "town", "zone", "village")
 LEVEL_LABELS = {"district": "全区", "town": "街道(镇)", "zone": "工作区", "village": "村/社区"}
 
 Number = int | float | None
+logger = logging.getLogger("core.metrics")
 
 
 class MetricError(ValueError):
@@ -176,20 +177,23 @@ def get(code: str) -> Metric:
         raise MetricError(f"指标：未知的指标代码 {code}。") from None
 
 
-def evaluate(codes: Iterable[str], nodes: NodeSet, period: Period, *, max_age: int = 0) -> dict:
+def evaluate(codes: Iterable[str], nodes: NodeSet, period: Period, *, max_age: int = 0, refresh: bool = False) -> dict:
     """{node id: {code: value}} for the nodes and codes asked, each source run once.
     A node with no rows gets the source's empty values (0 for counts, None for rates).
 
-    ``max_age`` (seconds) lets a source's result computed within that time for the same nodes and period be
-    reused (the cache; DHIS2 caches its analytics answers the same way): the figures API for upper-level
-    systems, which poll. Reports, dashboards and statistics pages compute live (``max_age=0``)."""
+    ``max_age`` (seconds): a node's figures of one source computed within that time for the same period may be
+    reused from the figures cache (the ``figures`` cache alias, shared by the web processes and the worker that
+    warms it; DHIS2 serves its analytics the same way). The figures API, which upper-level systems poll, uses
+    it; reports, dashboards and statistics pages compute live (``max_age=0``). ``refresh`` computes anew and
+    stores the answer (the warming job). A cache that cannot be reached is passed by: the figures are computed.
+    """
     wanted = [get(code) for code in codes]
     by_source: dict[str, list[Metric]] = {}
     for m in wanted:
         by_source.setdefault(m.source, []).append(m)
     result: dict = {node: {} for node in nodes.ids}
     for name, members in by_source.items():
-        computed = _computed(name, nodes, period, max_age)
+        computed = _computed(name, nodes, period, max_age, refresh)
         for node in nodes.ids:
             row = computed.get(node, {})
             for m in members:
@@ -197,17 +201,35 @@ def evaluate(codes: Iterable[str], nodes: NodeSet, period: Period, *, max_age: i
     return result
 
 
-def _computed(name: str, nodes: NodeSet, period: Period, max_age: int) -> dict:
+def _cache_key(name: str, level: str, node, period: Period) -> str:
+    return f"metrics:{name}:{level}:{'' if node is None else node}:{period.start.isoformat()}:{period.end.isoformat()}"
+
+
+def _computed(name: str, nodes: NodeSet, period: Period, max_age: int, refresh: bool) -> dict:
+    """{node: {code: value}} of one source: each node from the cache when it holds it, the others computed in one
+    call of the source and stored."""
     if max_age <= 0:
         return _sources[name](nodes, period)
-    ids = ",".join("" if i is None else str(i) for i in sorted(nodes.ids, key=lambda i: -1 if i is None else i))
-    digest = hashlib.sha256(f"{name}|{nodes.level}|{ids}|{period.start}|{period.end}".encode()).hexdigest()
-    key = f"metrics:{digest}"
-    computed = cache.get(key)
-    if computed is None:
-        computed = _sources[name](nodes, period)
-        cache.set(key, computed, max_age)
-    return computed
+    store = caches["figures"]
+    keys = {node: _cache_key(name, nodes.level, node, period) for node in nodes.ids}
+    found: dict = {}
+    if not refresh:
+        try:
+            cached = store.get_many(list(keys.values()))
+        except Exception:  # noqa: BLE001 - a cache outage must not fail the figures: compute them
+            logger.warning("figures cache unreachable; computing", exc_info=True)
+            return _sources[name](nodes, period)
+        found = {node: cached[key] for node, key in keys.items() if key in cached}
+    missing = tuple(node for node in nodes.ids if node not in found)
+    if missing:
+        computed = _sources[name](NodeSet(nodes.level, missing), period)
+        fresh = {node: computed.get(node, {}) for node in missing}
+        try:
+            store.set_many({keys[node]: row for node, row in fresh.items()}, max_age)
+        except Exception:  # noqa: BLE001
+            logger.warning("figures cache unreachable; not stored", exc_info=True)
+        found.update(fresh)
+    return found
 
 
 def _empty(m: Metric) -> Number:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 
 from django.conf import settings
 from django.utils import timezone
@@ -140,3 +141,33 @@ def _rates(row: dict) -> dict:
     row["on_time_rate"] = metrics.share(row["on_time"], row["expected"])
     row["approved_rate"] = metrics.share(row["approved"], row["expected"])
     return row
+
+
+# ---- warming the figures cache ---------------------------------------------------------------------
+
+def current_periods(today: datetime.date) -> list[Period]:
+    """The periods most asked for while they run: this year, this quarter, this month."""
+    return [Period.parse(str(today.year)), Period.parse(f"{today.year}-Q{(today.month - 1) // 3 + 1}"),
+            Period.parse(f"{today.year}-{today.month:02d}")]
+
+
+def figures_warm(*, today: datetime.date | None = None) -> int:
+    """Compute every figure of every node (district, towns, zones, villages; archived ones left out) for the
+    current periods and store them in the figures cache for ``METRICS_CACHE_SECONDS``, so the figures API answers
+    polls from the cache. Returns the number of node-periods stored (nothing when the cache is off)."""
+    if settings.METRICS_CACHE_SECONDS <= 0:
+        return 0
+    codes = [m.code for m in metrics.all_metrics()]
+    levels = [NodeSet("district", (None,))]
+    for level, model in _MODELS.items():
+        rows = model.objects.all()
+        if hasattr(model, "archived_at"):
+            rows = rows.filter(archived_at__isnull=True)
+        levels.append(NodeSet(level, tuple(rows.order_by("pk").values_list("pk", flat=True))))
+    stored = 0
+    for period in current_periods(today or timezone.localdate()):
+        for nodes in levels:
+            if nodes.ids:
+                metrics.evaluate(codes, nodes, period, max_age=settings.METRICS_CACHE_SECONDS, refresh=True)
+                stored += len(nodes.ids)
+    return stored

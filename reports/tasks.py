@@ -63,3 +63,12 @@ def remind_late_reports(today: str | None = None) -> int:
                 )
                 sent += created is not None
     return sent
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def warm_figures() -> int:
+    """Every METRICS_WARM_MINUTES: every node's figures of the current year, quarter and month into the cache the
+    figures API reads (``selectors.figures_warm``)."""
+    from .selectors import figures_warm
+
+    return figures_warm()

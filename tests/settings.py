@@ -14,5 +14,7 @@ os.environ.pop("PII_KEY", None)
 
 from config.settings import *  # noqa: E402,F401,F403
 
-# Each test sees the figures of its own writes at once: the figures API's cache is off (tests/reports turns it on).
+# Each test sees the figures of its own writes at once: the figures API's cache is off (tests/reports turns it on),
+# and when on it is this process's memory, never a Redis database another run shares.
 METRICS_CACHE_SECONDS = 0
+CACHES = {**CACHES, "figures": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "figures"}}  # noqa: F405

@@ -2,11 +2,13 @@
 import datetime
 
 import pytest
+from django.core.cache import caches
 from django.utils import timezone
 
 from core import metrics
 from core.metrics import MetricError, NodeSet, Period
 from mediation.services.cases import case_create
+from reports.tasks import warm_figures
 from tests.clients import api_client
 from tests.factories import (
     HouseholdFactory, HouseholdLinkFactory, MicroGridFactory, NaturalVillageFactory, PartyBranchFactory,
@@ -146,21 +148,58 @@ def test_archived_households_are_no_longer_counted_as_registered(world):
 
 
 def test_the_api_reuses_a_figure_within_its_cache_time_and_reports_compute_live(world, settings):
-    from django.core.cache import cache
-
-    cache.clear()
+    caches["figures"].clear()
     settings.METRICS_CACHE_SECONDS = 60
     h1, h2, h3, h4 = world["h"]
     client = api_client(world["admin"])
-    params = {"node": f"zone:{world['zone_a'].pk}", "period": "2026", "codes": "members.linked_households"}
-    assert client.get("/api/metrics/values/", params).json()["values"][0]["value"] == 2
+    params = {"node": f"zone:{world['zone_a'].pk},zone:{world['zone_b'].pk}", "period": "2026",
+              "codes": "members.linked_households"}
+    first = client.get("/api/metrics/values/", params).json()["values"]
+    assert [row["value"] for row in first] == [2, 0]
     HouseholdLinkFactory(member=world["member"], household=h3)
-    assert client.get("/api/metrics/values/", params).json()["values"][0]["value"] == 2  # within the minute
+    # within the minute the API answers from the cache, node by node (zone A alone is cached too)
+    assert client.get("/api/metrics/values/", params).json()["values"] == first
+    alone = client.get("/api/metrics/values/", {**params, "node": f"zone:{world['zone_a'].pk}"}).json()["values"]
+    assert alone[0]["value"] == 2
     assert _values(["members.linked_households"], "zone", [world["zone_a"].pk], "2026")[world["zone_a"].pk] == {
         "members.linked_households": 3}  # reports and dashboards compute live
     settings.METRICS_CACHE_SECONDS = 0
     assert client.get("/api/metrics/values/", params).json()["values"][0]["value"] == 3
-    cache.clear()
+    caches["figures"].clear()
+
+
+def test_warming_stores_every_nodes_current_figures(world, settings, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 5, 20, 10, tzinfo=datetime.timezone.utc), tick=False)
+    caches["figures"].clear()
+    settings.METRICS_CACHE_SECONDS = 60
+    stored = warm_figures()
+    # district, 1 town, 2 zones, 2 villages; each for 2026, 2026-Q2 and 2026-05
+    assert stored == 3 * (1 + 1 + 2 + 2)
+    HouseholdLinkFactory(member=world["member"], household=world["h"][2])
+    client = api_client(world["admin"])
+    for period in ("2026", "2026-Q2", "2026-05"):
+        answer = client.get("/api/metrics/values/", {"node": f"village:{world['village_a'].pk}", "period": period,
+                                                     "codes": "members.linked_households"})
+        assert answer.json()["values"][0]["value"] == 2, period  # the warmed value until the next warming
+    warm_figures()
+    answer = client.get("/api/metrics/values/", {"node": "district", "period": "2026", "codes": "members.linked_households"})
+    assert answer.json()["values"][0]["value"] == 3
+    settings.METRICS_CACHE_SECONDS = 0
+    assert warm_figures() == 0
+    caches["figures"].clear()
+
+
+def test_a_cache_outage_does_not_fail_the_figures(world, settings, monkeypatch):
+    settings.METRICS_CACHE_SECONDS = 60
+
+    def down(*args, **kwargs):
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(caches["figures"], "get_many", down)
+    monkeypatch.setattr(caches["figures"], "set_many", down)
+    answer = api_client(world["admin"]).get("/api/metrics/values/", {
+        "node": f"zone:{world['zone_a'].pk}", "period": "2026", "codes": "members.linked_households"})
+    assert answer.status_code == 200 and answer.json()["values"][0]["value"] == 2
 
 
 def test_postings_in_post_at_the_period_end(world):
