@@ -1,4 +1,5 @@
 """The figures' API: ``GET /api/metrics/`` (the registry's definitions) and ``GET /api/metrics/values/``."""
+from django.conf import settings
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -57,6 +58,8 @@ class ValuesSerializer(serializers.Serializer):
     period_label = serializers.CharField(label="统计期名称")
     start = serializers.DateField(label="开始日期")
     end = serializers.DateField(label="结束日期")
+    max_age = serializers.IntegerField(
+        label="最长缓存秒数", help_text="值可能是这么多秒之内算出的（指标缓存，每几分钟预先计算）；0 表示实时计算。")
     values = ValueSerializer(many=True)
 
 
@@ -85,7 +88,7 @@ def _answer(request) -> tuple[dict, dict]:
         for row, before in zip(rows, previous):
             row["previous"] = before["value"]
     answer = {"period": period.key, "period_label": period.label, "start": period.start, "end": period.end,
-              "values": rows}
+              "max_age": settings.METRICS_CACHE_SECONDS, "values": rows}
     return ValuesSerializer(answer).data, data
 
 
