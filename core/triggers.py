@@ -15,7 +15,8 @@ A model that declares the trigger and is tracked by pghistory excludes ``updated
 (``@pghistory.track(exclude=["updated_at", …])``): an update that only touches a row records no audit event.
 
 Declared in each model's ``Meta.triggers = [touch_updated_at()]`` together with an index on
-``(updated_at, id)`` (``updated_index(name)``) that pages the incremental lists.
+``(updated_at, id)`` (``updated_index(name)``) that pages the incremental lists. A move that carries rows
+into another part of the tree without changing their columns (only a parent's) stamps them with ``touch()``.
 """
 from __future__ import annotations
 
@@ -39,6 +40,15 @@ def updated_index(name: str, pk: str = "id") -> models.Index:
     """The index an incremental pull (``changed_since``: ``updated_at >= t ORDER BY updated_at, pk``) reads;
     ``pk``: the primary key's field when it is not ``id``."""
     return models.Index(fields=["updated_at", pk], name=name)
+
+
+def touch(queryset) -> int:
+    """Stamp rows whose own columns do not change but whose place does: a move carries them into (or out of) a
+    consumer's scope through a parent (a village's grids when the village moves to another zone), and a pull by
+    ``updated_since`` must list them. The trackers leave ``updated_at`` out: no audit event."""
+    from django.db.models.functions import Now
+
+    return queryset.update(updated_at=Now())
 
 
 def touched_models() -> list[type[models.Model]]:

@@ -2,8 +2,9 @@
 
 The new columns are added with a database default (Django's Now(): statement_timestamp(), a stable function):
 PostgreSQL stores the migration's time once for the existing rows, without rewriting the table. Their trackers leave
-updated_at out (the update triggers are rebuilt on the tracked fields), so a touch alone records no audit event. Indexes on the large tables are built
-concurrently by the next migration (core.migrations_policy); the small tables' here.
+updated_at out (the update triggers are rebuilt on the tracked fields), so a touch alone records no audit event.
+Indexes on the large tables are built concurrently by the next migration (core.migrations_policy); the small
+tables' here.
 """
 
 import django.db.models.functions.datetime

@@ -83,13 +83,16 @@ def test_a_touch_alone_records_no_audit_event_and_a_change_does():
     assert Events.objects.tracks(town).count() == before + 1
 
 
-def test_a_grid_move_bumps_the_grid_and_its_households():
+def test_a_grid_move_bumps_the_grid_its_households_and_their_links():
     grid = f.MicroGridFactory()
     households = [f.HouseholdFactory(grid=grid) for _ in range(2)]
+    link = f.HouseholdLinkFactory(household=households[0])
+    unmoved = f.HouseholdLinkFactory()
     target = f.NaturalVillageFactory(village__zone=grid.village.zone)
-    backdate(grid, *households)
+    backdate(grid, *households, link, unmoved)
     grid_move(grid=grid, to_natural_village=target, apply=True)
     assert bumped(grid) and all(bumped(h) for h in households)
+    assert bumped(link) and not bumped(unmoved)  # the link moves with its household (members' handler)
 
 
 def test_a_natural_village_move_bumps_it_its_grids_and_households():
@@ -111,12 +114,34 @@ def test_a_village_and_a_zone_move_bump_what_they_rewrite():
     case = case_create(by=f.make_user("village_cadre", village), village=village, source="walk_in",
                        category="neighbour", title="邻里纠纷", description="因排水沟争吵。",
                        parties=[{"role": "applicant", "name": "张德福", "phone": "", "address": ""}])
+    follow_up = FollowUp.objects.create(case=case, sequence=1, due_date=datetime.date.today())
+    member = f.PartyMemberFactory(branch=branch)
+    link = f.HouseholdLinkFactory(household=household, member=member)
+    cadre = f.VillageCadreFactory(village=village)
+    instructor = f.PartyInstructorFactory(village=village)
+    carried = [household.grid, household.natural_village, member, link, cadre, instructor, follow_up]
     other_zone = f.WorkZoneFactory(town=village.zone.town)
-    backdate(village, household, branch, case)
+    elsewhere = f.MicroGridFactory()  # not moved: not stamped
+    backdate(village, household, branch, case, elsewhere, *carried)
     village_move(village=village, to_zone=other_zone, apply=True)
     # the case follows its village by mediation's own database trigger (migration 0003): stamped as well
     assert bumped(village) and bumped(household) and bumped(branch) and bumped(case)
+    # what the move carries along unchanged is stamped too: it enters the new zone's consumers' scope
+    assert all(bumped(row) for row in carried), [row for row in carried if not bumped(row)]
+    assert not bumped(elsewhere)
 
-    backdate(other_zone, household, branch, case)
+    room = services_room(other_zone)
+    office = other_zone.offices.first()
+    zone_branch = f.PartyBranchFactory(village=None, zone=other_zone, town=other_zone.town)
+    zone_member = f.PartyMemberFactory(branch=zone_branch)
+    backdate(other_zone, village, household, branch, case, room, office, zone_member, *carried)
     zone_move(zone=other_zone, to_town=f.TownFactory(), apply=True)
     assert bumped(other_zone) and bumped(household) and bumped(branch) and bumped(case)
+    for row in (village, room, office, zone_member, *carried):
+        assert bumped(row), row
+
+
+def services_room(zone):
+    from mediation.services import room_save
+
+    return room_save(zone=zone, place="党群服务中心")
