@@ -45,9 +45,9 @@ class MediationRoomSerializer(ScopedModelSerializer):
         model = MediationRoom
         fields = [
             "id", "zone", "zone_name", "name", "place", "opening_hours", "phone", "open_weekdays", "shifts_per_day",
-            "legal_advisers", "volunteers", "on_duty_today", "created_at", "archived_at",
+            "legal_advisers", "volunteers", "on_duty_today", "created_at", "archived_at", "updated_at",
         ]
-        read_only_fields = ["created_at", "archived_at"]
+        read_only_fields = ["created_at", "archived_at", "updated_at"]
         # one room per zone is the service's rule (checked after the write permission: 403 before 400)
         extra_kwargs = {"name": {"required": False}, "zone": {"validators": []}}
 
@@ -84,9 +84,9 @@ class DutyOfficerSerializer(ScopedModelSerializer):
         model = DutyOfficer
         fields = [
             "id", "room", "name", "kind", "kind_display", "committee_member", "village_cadre", "user", "user_name",
-            "rotation_order", "weekdays_off", "dates_off", "active", "archived_at",
+            "rotation_order", "weekdays_off", "dates_off", "active", "archived_at", "updated_at",
         ]
-        read_only_fields = ["archived_at"]
+        read_only_fields = ["archived_at", "updated_at"]
 
 
 class DutyShiftSerializer(ScopedModelSerializer):
@@ -102,7 +102,8 @@ class DutyShiftSerializer(ScopedModelSerializer):
     class Meta:
         model = DutyShift
         fields = ["id", "room", "room_name", "date", "weekday", "slot", "slot_label", "officer", "officer_name",
-                  "officer_user", "note"]
+                  "officer_user", "note", "updated_at"]
+        read_only_fields = ["updated_at"]
 
     def get_slot_label(self, shift) -> str:
         return shift.room.slot_label(shift.slot)
@@ -190,7 +191,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
         model = FollowUp
         fields = [
             "id", "case", "case_title", "sequence", "due_date", "done_on", "visitor", "visitor_name", "method",
-            "method_display", "satisfaction", "satisfaction_display", "agreement_performed", "note",
+            "method_display", "satisfaction", "satisfaction_display", "agreement_performed", "note", "updated_at",
         ]
         read_only_fields = fields
 
@@ -227,7 +228,7 @@ class DisputeCaseListSerializer(serializers.ModelSerializer):
             "id", "number", "title", "source", "source_display", "category", "category_display", "urgency",
             "urgency_display", "village", "village_name", "zone", "zone_name", "town", "state", "state_display", "level",
             "level_display", "level_deadline", "overdue", "assignee", "assignee_name", "received_at", "resolved_at",
-            "visit",
+            "visit", "updated_at",
         ]
         read_only_fields = fields
 

@@ -2,11 +2,13 @@ import pghistory
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 
 from accounts.scoping import VILLAGE_UP, ZONE_UP, ScopeSpec
 from core import pii
 from core.models import Archivable
 from core.text import PinyinKeyMixin
+from core.triggers import touch_updated_at, updated_index
 
 LINK_MIN = 10
 LINK_MAX = 20
@@ -20,7 +22,7 @@ class BranchKind(models.TextChoices):
     ORGAN = "organ", "机关党组织"
 
 
-@pghistory.track()
+@pghistory.track(exclude=["updated_at"])
 class PartyBranch(Archivable, models.Model):
     """党组织（村党支部、社区党组织、企业党组织等）。归档而不删除；仍有在册党员时不能归档。"""
 
@@ -29,10 +31,13 @@ class PartyBranch(Archivable, models.Model):
     town = models.ForeignKey("zones.Town", on_delete=models.PROTECT, related_name="branches", verbose_name="街道(镇)")
     zone = models.ForeignKey("zones.WorkZone", null=True, blank=True, on_delete=models.PROTECT, related_name="branches", verbose_name="工作区")
     village = models.ForeignKey("villages.Village", null=True, blank=True, on_delete=models.PROTECT, related_name="branches", verbose_name="村/社区")
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(town="town", zone="zone", village="village", writers=ZONE_UP)
 
     class Meta:
+        triggers = [touch_updated_at()]
+        indexes = [updated_index("branch_updated")]
         verbose_name = "党组织"
         verbose_name_plural = "党组织"
         ordering = ["id"]
@@ -65,7 +70,7 @@ class Duty(models.TextChoices):
     DEVELOPMENT = "development", "推动发展服务员"
 
 
-@pghistory.track(exclude=["name_pinyin"])
+@pghistory.track(exclude=["name_pinyin", "updated_at"])
 class PartyMember(PinyinKeyMixin, pii.ProtectedPhoneMixin, models.Model):
     """党员。身份证号与电话加密保存，列表只显示脱敏形式。"""
 
@@ -91,17 +96,19 @@ class PartyMember(PinyinKeyMixin, pii.ProtectedPhoneMixin, models.Model):
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="party_members", verbose_name="平台账号"
     )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(town="branch__town", zone="branch__zone", village="branch__village", member="", writers=VILLAGE_UP)
 
     class Meta:
+        triggers = [touch_updated_at()]
         verbose_name = "党员"
         verbose_name_plural = "党员"
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(name="member_joined_after_birth", condition=Q(joined_on__gt=models.F("birth_date"))),
         ]
-        indexes = [models.Index(fields=["branch", "id"], name="member_branch_id")]
+        indexes = [updated_index("member_updated"), models.Index(fields=["branch", "id"], name="member_branch_id")]
 
     def __str__(self):
         return self.name
@@ -141,23 +148,25 @@ def age_band(birth_date, today=None) -> str:
     return next(label for low, high, label in AGE_BANDS if low <= age <= high)
 
 
-@pghistory.track()
+@pghistory.track(exclude=["updated_at"])
 class HouseholdLink(models.Model):
     """党员联户：一户一名联系党员；一名党员联系10–20户。"""
 
     member = models.ForeignKey(PartyMember, on_delete=models.PROTECT, related_name="links", verbose_name="联户党员")
     household = models.OneToOneField("villages.Household", on_delete=models.CASCADE, related_name="link", verbose_name="户")
     linked_on = models.DateField("联户日期", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(
         via="household", writers=VILLAGE_UP,  # in scope exactly when its household is (a link's member is the household's)
     )
 
     class Meta:
+        triggers = [touch_updated_at()]
         verbose_name = "党员联户"
         verbose_name_plural = "党员联户"
         ordering = ["id"]
-        indexes = [models.Index(fields=["member"], name="link_member")]
+        indexes = [updated_index("link_updated"), models.Index(fields=["member"], name="link_member")]
 
     def __str__(self):
         return f"{self.member} → {self.household}"

@@ -15,8 +15,8 @@ class PartyBranchSerializer(ScopedModelSerializer):
     class Meta:
         model = PartyBranch
         fields = ["id", "name", "kind", "town", "town_name", "zone", "zone_name", "village", "village_name",
-                  "member_count", "archived_at"]
-        read_only_fields = ["archived_at"]
+                  "member_count", "archived_at", "updated_at"]
+        read_only_fields = ["archived_at", "updated_at"]
 
     def validate(self, attrs):
         town = attrs.get("town", getattr(self.instance, "town", None))
@@ -49,8 +49,9 @@ class PartyMemberSerializer(ScopedModelSerializer):
         fields = [
             "id", "branch", "branch_name", "name", "gender", "id_number", "id_number_masked", "age_band", "phone",
             "phone_masked", "joined_on", "status", "is_flowing", "duties", "left_on", "user", "user_name", "link_count",
+            "updated_at",
         ]
-        read_only_fields = ["gender", "id_number_masked", "phone_masked", "left_on"]
+        read_only_fields = ["gender", "id_number_masked", "phone_masked", "left_on", "updated_at"]
 
     def get_fields(self):
         fields = super().get_fields()
@@ -67,8 +68,8 @@ class HouseholdLinkSerializer(ScopedModelSerializer):
 
     class Meta:
         model = HouseholdLink
-        fields = ["id", "member", "member_name", "household", "head_name", "address", "color", "linked_on"]
-        read_only_fields = ["linked_on"]
+        fields = ["id", "member", "member_name", "household", "head_name", "address", "color", "linked_on", "updated_at"]
+        read_only_fields = ["linked_on", "updated_at"]
         # Uniqueness is checked by the service so the message is ours, in Chinese.
         validators = []
 

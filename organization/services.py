@@ -19,10 +19,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from core.moves import node_move
+from core.triggers import touch
+from mediation.models import DutyOfficer, DutyShift, FollowUp, MediationRoom
 from members.models import PartyBranch, PartyMember
 from villages import events as village_events
-from villages.models import Household, MicroGrid, NaturalVillage, Village
-from zones.models import PartyInstructor, WorkZone
+from villages.models import Household, MicroGrid, NaturalVillage, Village, VillageCadre
+from zones.models import CommitteeMember, PartyInstructor, SunkCadrePosting, WorkZone, ZoneOffice
 from zones.selectors import current_q
 
 
@@ -115,6 +117,17 @@ def _current_instructors(village):
     return PartyInstructor.objects.filter(village=village).filter(current_q())
 
 
+def _touch_carried(**villages) -> None:
+    """Stamp the rows below the moved villages that a move carries along without changing them (their place in
+    the tree changes through a parent; the rows the move rewrites are stamped by the database): a consumer whose
+    scope they enter pulls them by ``updated_since`` (core.triggers.touch). Household links follow their
+    households by members' own handler of ``households_moved``."""
+    for model in (NaturalVillage, MicroGrid, VillageCadre, PartyInstructor):
+        touch(model.objects.filter(**villages))
+    touch(PartyMember.objects.filter(**{f"branch__{key}": value for key, value in villages.items()}))
+    touch(FollowUp.objects.filter(**{f"case__{key}": value for key, value in villages.items()}))
+
+
 def village_move(*, village, to_zone: WorkZone, apply: bool) -> dict:
     """Move a village (with its grids, households and village branches) to another zone.
 
@@ -127,6 +140,7 @@ def village_move(*, village, to_zone: WorkZone, apply: bool) -> dict:
         Household.objects.filter(village=village).update(zone=to_zone, town_id=to_zone.town_id)
         PartyBranch.objects.filter(village=village).update(zone=to_zone, town_id=to_zone.town_id)
         _current_instructors(village).update(end_date=datetime.date.today())
+        _touch_carried(village__in=[village.pk])
         village_events.households_moved.emit(village_id=village.pk)
 
     return node_move(village, key="village", parent="zone", to=to_zone, labels=("工作区", "村/社区"), counts={
@@ -151,6 +165,14 @@ def zone_move(*, zone: WorkZone, to_town, apply: bool) -> dict:
     def carry():
         Household.objects.filter(zone=zone).update(town=to_town)
         PartyBranch.objects.filter(zone=zone).update(town=to_town)
+        touch(Village.objects.filter(zone=zone))
+        for model in (ZoneOffice, CommitteeMember, SunkCadrePosting):
+            touch(model.objects.filter(zone=zone))
+        touch(MediationRoom.objects.filter(zone=zone))
+        touch(DutyOfficer.objects.filter(room=zone.pk))
+        touch(DutyShift.objects.filter(room=zone.pk))
+        _touch_carried(village__in=Village.objects.filter(zone=zone).values("pk"))
+        touch(PartyMember.objects.filter(branch__zone=zone, branch__village__isnull=True))  # the zone's own branches
         village_events.households_moved.emit(zone_id=zone.pk)
 
     return node_move(zone, key="zone", parent="town", to=to_town, labels=("街道(镇)", "工作区"), counts={

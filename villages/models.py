@@ -3,11 +3,13 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 
 from accounts.scoping import VILLAGE_UP, ZONE_UP, ScopeSpec
 from core import pii
 from core.models import Archivable
 from core.text import PinyinKeyMixin
+from core.triggers import touch_updated_at, updated_index
 
 
 class VillageKind(models.TextChoices):
@@ -15,7 +17,7 @@ class VillageKind(models.TextChoices):
     COMMUNITY = "community", "社区"
 
 
-@pghistory.track()
+@pghistory.track(exclude=["updated_at"])
 class Village(Archivable, PinyinKeyMixin, models.Model):
     """行政村或社区。"""
 
@@ -23,10 +25,13 @@ class Village(Archivable, PinyinKeyMixin, models.Model):
     name = models.CharField("名称", max_length=50)
     kind = models.CharField("类型", max_length=10, choices=VillageKind.choices, default=VillageKind.VILLAGE)
     name_pinyin = models.CharField("拼音", max_length=200, blank=True, editable=False)
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(town="zone__town", zone="zone", village="id", node="village", writers=VILLAGE_UP)
 
     class Meta:
+        triggers = [touch_updated_at()]
+        indexes = [updated_index("village_updated")]
         verbose_name = "村/社区"
         verbose_name_plural = "村/社区"
         ordering = ["id"]
@@ -45,7 +50,7 @@ class CadreRole(models.TextChoices):
     FIRST_SECRETARY = "first_secretary", "第一书记"
 
 
-@pghistory.track()
+@pghistory.track(exclude=["updated_at"])
 class VillageCadre(Archivable, models.Model):
     """村"两委"干部或第一书记。"""
 
@@ -54,10 +59,13 @@ class VillageCadre(Archivable, models.Model):
     role = models.CharField("职务", max_length=20, choices=CadreRole.choices)
     user = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, verbose_name="平台账号")
     start_date = models.DateField("任职日期", null=True, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(town="village__zone__town", zone="village__zone", village="village", writers=ZONE_UP)
 
     class Meta:
+        triggers = [touch_updated_at()]
+        indexes = [updated_index("village_cadre_updated")]
         verbose_name = "村干部"
         verbose_name_plural = "村干部"
         ordering = ["village_id", "role", "id"]
@@ -66,13 +74,14 @@ class VillageCadre(Archivable, models.Model):
         return f"{self.name}（{self.get_role_display()}）"
 
 
-@pghistory.track()
+@pghistory.track(exclude=["updated_at"])
 class NaturalVillage(Archivable, PinyinKeyMixin, models.Model):
     """自然村。"""
 
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="natural_villages", verbose_name="村/社区")
     name = models.CharField("名称", max_length=50)
     name_pinyin = models.CharField("拼音", max_length=200, blank=True, editable=False)
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(
         town="village__zone__town", zone="village__zone", village="village", natural_village="id",
@@ -80,6 +89,8 @@ class NaturalVillage(Archivable, PinyinKeyMixin, models.Model):
     )
 
     class Meta:
+        triggers = [touch_updated_at()]
+        indexes = [updated_index("natural_village_updated")]
         verbose_name = "自然村"
         verbose_name_plural = "自然村"
         ordering = ["id"]
@@ -89,7 +100,7 @@ class NaturalVillage(Archivable, PinyinKeyMixin, models.Model):
         return self.name
 
 
-@pghistory.track()
+@pghistory.track(exclude=["updated_at"])
 class MicroGrid(Archivable, models.Model):
     """微网格：一名网格员，15–25户。"""
 
@@ -101,6 +112,7 @@ class MicroGrid(Archivable, models.Model):
     worker_user = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="grids", verbose_name="网格员账号"
     )
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(
         town="village__zone__town", zone="village__zone", village="village", natural_village="natural_village",
@@ -108,6 +120,8 @@ class MicroGrid(Archivable, models.Model):
     )
 
     class Meta:
+        triggers = [touch_updated_at()]
+        indexes = [updated_index("grid_updated")]
         verbose_name = "微网格"
         verbose_name_plural = "微网格"
         ordering = ["id"]
@@ -172,6 +186,7 @@ class Household(Archivable, PinyinKeyMixin, pii.ProtectedPhoneMixin, models.Mode
     )
 
     class Meta:
+        triggers = [touch_updated_at()]
         verbose_name = "户"
         verbose_name_plural = "户"
         ordering = ["id"]
@@ -180,6 +195,7 @@ class Household(Archivable, PinyinKeyMixin, pii.ProtectedPhoneMixin, models.Mode
             models.CheckConstraint(name="household_color_valid", condition=Q(color__in=HouseholdColor.values)),
         ]
         indexes = [
+            updated_index("household_updated"),  # incremental pulls (?updated_since=)
             models.Index(fields=["zone", "id"], name="household_zone_id"),
             models.Index(fields=["town", "id"], name="household_town_id"),
             models.Index(fields=["village", "color"], name="household_village_color"),

@@ -17,8 +17,8 @@ class VillageSerializer(ScopedModelSerializer):
 
     class Meta:
         model = Village
-        fields = ["id", "zone", "zone_name", "name", "kind", "archived_at"]
-        read_only_fields = ["archived_at"]
+        fields = ["id", "zone", "zone_name", "name", "kind", "archived_at", "updated_at"]
+        read_only_fields = ["archived_at", "updated_at"]
         move_actions = {"zone": "move"}
 
 
@@ -27,15 +27,15 @@ class VillageCadreSerializer(ScopedModelSerializer):
 
     class Meta:
         model = VillageCadre
-        fields = ["id", "village", "name", "role", "role_display", "user", "start_date", "archived_at"]
-        read_only_fields = ["archived_at"]
+        fields = ["id", "village", "name", "role", "role_display", "user", "start_date", "archived_at", "updated_at"]
+        read_only_fields = ["archived_at", "updated_at"]
 
 
 class NaturalVillageSerializer(ScopedModelSerializer):
     class Meta:
         model = NaturalVillage
-        fields = ["id", "village", "name", "archived_at"]
-        read_only_fields = ["archived_at"]
+        fields = ["id", "village", "name", "archived_at", "updated_at"]
+        read_only_fields = ["archived_at", "updated_at"]
         move_actions = {"village": "move"}
 
 
@@ -46,8 +46,8 @@ class MicroGridSerializer(ScopedModelSerializer):
     class Meta:
         model = MicroGrid
         fields = ["id", "natural_village", "natural_village_name", "village", "name", "worker_name", "worker_user",
-                  "archived_at"]
-        read_only_fields = ["archived_at"]
+                  "archived_at", "updated_at"]
+        read_only_fields = ["archived_at", "updated_at"]
         move_actions = {"natural_village": "move"}
 
 

@@ -3,23 +3,28 @@ import datetime
 import pghistory
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 
 from accounts.scoping import ADMIN_ONLY, ZONE_UP, ScopeSpec
 from core.models import Archivable
 from core.text import PinyinKeyMixin
+from core.triggers import touch_updated_at, updated_index
 
 
-@pghistory.track()
+@pghistory.track(exclude=["updated_at"])
 class Town(Archivable, PinyinKeyMixin, models.Model):
     """街道/镇。"""
 
     name = models.CharField("名称", max_length=50, unique=True)
     code = models.CharField("区划代码", max_length=20, blank=True)
     name_pinyin = models.CharField("拼音", max_length=200, blank=True, editable=False)
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(town="id", node="town", writers=ADMIN_ONLY)
 
     class Meta:
+        triggers = [touch_updated_at()]
+        indexes = [updated_index("town_updated")]
         verbose_name = "街道(镇)"
         verbose_name_plural = "街道(镇)"
         ordering = ["id"]
@@ -28,7 +33,7 @@ class Town(Archivable, PinyinKeyMixin, models.Model):
         return self.name
 
 
-@pghistory.track()
+@pghistory.track(exclude=["updated_at"])
 class WorkZone(Archivable, PinyinKeyMixin, models.Model):
     """党建工作区：街道(镇)与村之间的一级。"""
 
@@ -36,10 +41,13 @@ class WorkZone(Archivable, PinyinKeyMixin, models.Model):
     name = models.CharField("名称", max_length=50)
     brand = models.CharField("党建品牌", max_length=50, blank=True)
     name_pinyin = models.CharField("拼音", max_length=200, blank=True, editable=False)
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(town="town", zone="id", node="zone", writers=ZONE_UP)
 
     class Meta:
+        triggers = [touch_updated_at()]
+        indexes = [updated_index("zone_updated")]
         verbose_name = "党建工作区"
         verbose_name_plural = "党建工作区"
         ordering = ["id"]
@@ -57,7 +65,7 @@ class OfficeKind(models.TextChoices):
     EMERGENCY = "emergency", "应急环保办公室"
 
 
-@pghistory.track()
+@pghistory.track(exclude=["updated_at"])
 class ZoneOffice(models.Model):
     """工作区的五个办公室之一。"""
 
@@ -65,10 +73,13 @@ class ZoneOffice(models.Model):
     kind = models.CharField("办公室", max_length=20, choices=OfficeKind.choices)
     head_name = models.CharField("负责人", max_length=50, blank=True)
     duties = models.TextField("职责", blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(town="zone__town", zone="zone", writers=ZONE_UP)
 
     class Meta:
+        triggers = [touch_updated_at()]
+        indexes = [updated_index("zone_office_updated")]
         verbose_name = "工作区办公室"
         verbose_name_plural = "工作区办公室"
         ordering = ["zone_id", "kind"]
@@ -93,7 +104,7 @@ class CommitteeOrigin(models.TextChoices):
     SOCIAL_ORG = "social_org", "社会组织党组织书记"
 
 
-@pghistory.track()
+@pghistory.track(exclude=["updated_at"])
 class CommitteeMember(models.Model):
     """工作区党委成员。"""
 
@@ -103,10 +114,13 @@ class CommitteeMember(models.Model):
     origin = models.CharField("来源", max_length=20, choices=CommitteeOrigin.choices, default=CommitteeOrigin.TOWN_CADRE)
     organisation = models.CharField("所在单位", max_length=100, blank=True)
     user = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, verbose_name="平台账号")
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(town="zone__town", zone="zone", writers=ZONE_UP)
 
     class Meta:
+        triggers = [touch_updated_at()]
+        indexes = [updated_index("committee_member_updated")]
         verbose_name = "工作区党委成员"
         verbose_name_plural = "工作区党委成员"
         ordering = ["zone_id", "role", "id"]
@@ -126,7 +140,7 @@ class CommitteeMember(models.Model):
 MIN_SUNK_CADRES = 15
 
 
-@pghistory.track()
+@pghistory.track(exclude=["updated_at"])
 class SunkCadrePosting(models.Model):
     """下沉干部：机关干部下沉到工作区的一段任职。"""
 
@@ -136,10 +150,12 @@ class SunkCadrePosting(models.Model):
     home_unit = models.CharField("派出单位", max_length=100, blank=True)
     start_date = models.DateField("下沉日期")
     end_date = models.DateField("结束日期", null=True, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(town="zone__town", zone="zone", writers=ZONE_UP)
 
     class Meta:
+        triggers = [touch_updated_at()]
         verbose_name = "下沉干部"
         verbose_name_plural = "下沉干部"
         ordering = ["zone_id", "id"]
@@ -148,7 +164,7 @@ class SunkCadrePosting(models.Model):
                 name="cadre_posting_dates_ordered", condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date"))
             )
         ]
-        indexes = [models.Index(fields=["zone", "end_date"])]
+        indexes = [updated_index("cadre_posting_updated"), models.Index(fields=["zone", "end_date"])]
 
     def __str__(self):
         return self.name
@@ -159,7 +175,7 @@ class SunkCadrePosting(models.Model):
         return self.start_date <= today and (self.end_date is None or self.end_date >= today)
 
 
-@pghistory.track()
+@pghistory.track(exclude=["updated_at"])
 class PartyInstructor(models.Model):
     """党建指导员（"1+1"）：每村至少一名下沉干部担任。"""
 
@@ -168,10 +184,13 @@ class PartyInstructor(models.Model):
     start_date = models.DateField("开始日期")
     end_date = models.DateField("结束日期", null=True, blank=True)
     days_per_week = models.PositiveSmallIntegerField("每周驻村天数", default=3)
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(town="village__zone__town", zone="village__zone", village="village", writers=ZONE_UP)
 
     class Meta:
+        triggers = [touch_updated_at()]
+        indexes = [updated_index("instructor_updated")]
         verbose_name = "党建指导员"
         verbose_name_plural = "党建指导员"
         ordering = ["village_id", "id"]

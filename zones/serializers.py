@@ -12,8 +12,8 @@ class TownSerializer(ScopedModelSerializer):
 
     class Meta:
         model = Town
-        fields = ["id", "name", "code", "archived_at"]
-        read_only_fields = ["archived_at"]
+        fields = ["id", "name", "code", "archived_at", "updated_at"]
+        read_only_fields = ["archived_at", "updated_at"]
 
 
 class WorkZoneSerializer(ScopedModelSerializer):
@@ -21,8 +21,8 @@ class WorkZoneSerializer(ScopedModelSerializer):
 
     class Meta:
         model = WorkZone
-        fields = ["id", "town", "town_name", "name", "brand", "archived_at"]
-        read_only_fields = ["archived_at"]
+        fields = ["id", "town", "town_name", "name", "brand", "archived_at", "updated_at"]
+        read_only_fields = ["archived_at", "updated_at"]
         move_actions = {"town": "move"}
 
 
@@ -31,7 +31,8 @@ class ZoneOfficeSerializer(ScopedModelSerializer):
 
     class Meta:
         model = ZoneOffice
-        fields = ["id", "zone", "kind", "kind_display", "head_name", "duties"]
+        fields = ["id", "zone", "kind", "kind_display", "head_name", "duties", "updated_at"]
+        read_only_fields = ["updated_at"]
 
 
 class CommitteeMemberSerializer(ScopedModelSerializer):
@@ -40,7 +41,9 @@ class CommitteeMemberSerializer(ScopedModelSerializer):
 
     class Meta:
         model = CommitteeMember
-        fields = ["id", "zone", "name", "role", "role_display", "origin", "origin_display", "organisation", "user"]
+        fields = ["id", "zone", "name", "role", "role_display", "origin", "origin_display", "organisation", "user",
+                  "updated_at"]
+        read_only_fields = ["updated_at"]
         validators = []  # one secretary per zone: checked in validate() with a message naming 职务
 
     def validate(self, attrs):
@@ -64,7 +67,9 @@ class SunkCadrePostingSerializer(ScopedModelSerializer):
 
     class Meta:
         model = SunkCadrePosting
-        fields = ["id", "zone", "office", "office_name", "name", "home_unit", "start_date", "end_date", "is_current"]
+        fields = ["id", "zone", "office", "office_name", "name", "home_unit", "start_date", "end_date", "is_current",
+                  "updated_at"]
+        read_only_fields = ["updated_at"]
 
     def validate(self, attrs):
         start = attrs.get("start_date", getattr(self.instance, "start_date", None))
@@ -84,7 +89,9 @@ class PartyInstructorSerializer(ScopedModelSerializer):
 
     class Meta:
         model = PartyInstructor
-        fields = ["id", "village", "village_name", "cadre", "cadre_name", "start_date", "end_date", "days_per_week"]
+        fields = ["id", "village", "village_name", "cadre", "cadre_name", "start_date", "end_date", "days_per_week",
+                  "updated_at"]
+        read_only_fields = ["updated_at"]
 
     def validate(self, attrs):
         village = attrs.get("village", getattr(self.instance, "village", None))

@@ -5,11 +5,13 @@ import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from accounts.scoping import VILLAGE_UP, ScopeSpec
 from core import pii
 from core.text import PinyinKeyMixin
+from core.triggers import touch_updated_at, updated_index
 
 
 class CaseSource(models.TextChoices):
@@ -114,6 +116,7 @@ class DisputeCase(models.Model):
     scope = ScopeSpec(town="town", zone="zone", village="village", owner="assignee", writers=VILLAGE_UP)
 
     class Meta:
+        triggers = [touch_updated_at()]
         verbose_name = "矛盾纠纷案件"
         verbose_name_plural = "矛盾纠纷案件"
         ordering = ["-received_at", "-id"]
@@ -132,6 +135,7 @@ class DisputeCase(models.Model):
             ),
         ]
         indexes = [
+            updated_index("case_updated"),  # incremental pulls (?updated_since=)
             models.Index(fields=["village", "-received_at", "-id"], name="case_village_received"),
             models.Index(fields=["zone", "-received_at", "-id"], name="case_zone_received"),
             models.Index(fields=["town", "-received_at", "-id"], name="case_town_received"),
@@ -301,7 +305,7 @@ class Satisfaction(models.TextChoices):
 SATISFIED_VALUES = (Satisfaction.SATISFIED, Satisfaction.BASIC)
 
 
-@pghistory.track()
+@pghistory.track(exclude=["updated_at"])
 class FollowUp(models.Model):
     """跟踪回访：化解或转办后按期（默认第7天、第30天）回访，记录满意度。"""
 
@@ -317,6 +321,7 @@ class FollowUp(models.Model):
     agreement_performed = models.BooleanField("协议已履行", null=True, blank=True)
     note = models.TextField("回访情况", blank=True)
     created_at = models.DateTimeField("安排时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(
         via="case", owner="case__assignee",  # in scope exactly when its case is
@@ -324,6 +329,7 @@ class FollowUp(models.Model):
     )
 
     class Meta:
+        triggers = [touch_updated_at()]
         verbose_name = "跟踪回访"
         verbose_name_plural = "跟踪回访"
         ordering = ["case_id", "sequence"]
@@ -334,7 +340,7 @@ class FollowUp(models.Model):
                 condition=Q(done_on__isnull=True, satisfaction="") | Q(done_on__isnull=False) & ~Q(satisfaction=""),
             ),
         ]
-        indexes = [models.Index(fields=["due_date"], condition=Q(done_on__isnull=True), name="follow_up_pending_due")]
+        indexes = [updated_index("follow_up_updated"), models.Index(fields=["due_date"], condition=Q(done_on__isnull=True), name="follow_up_pending_due")]
 
     def __str__(self):
         return f"{self.case.number} 第{self.sequence}次回访"

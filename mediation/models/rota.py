@@ -7,9 +7,11 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 
 from accounts.scoping import ZONE_UP, ScopeSpec
 from core.models import Archivable
+from core.triggers import touch_updated_at, updated_index
 
 WEEKDAY_LABELS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 SLOT_LABELS = {1: ("全天",), 2: ("上午", "下午"), 3: ("上午", "下午", "晚上")}
@@ -19,7 +21,7 @@ def all_weekdays() -> list[int]:
     return [0, 1, 2, 3, 4, 5, 6]
 
 
-@pghistory.track()
+@pghistory.track(exclude=["updated_at"])
 class MediationRoom(Archivable, models.Model):
     """轮值调解室：每个工作区一间。
 
@@ -46,10 +48,13 @@ class MediationRoom(Archivable, models.Model):
     legal_advisers = ArrayField(models.CharField(max_length=100), default=list, blank=True, verbose_name="法律顾问")
     volunteers = ArrayField(models.CharField(max_length=100), default=list, blank=True, verbose_name="志愿者")
     created_at = models.DateTimeField("设立时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(town="zone__town", zone="zone", node="zone", writers=ZONE_UP)
 
     class Meta:
+        triggers = [touch_updated_at()]
+        indexes = [updated_index("room_updated", pk="zone")]
         verbose_name = "轮值调解室"
         verbose_name_plural = "轮值调解室"
         ordering = ["zone_id"]
@@ -74,7 +79,7 @@ class OfficerKind(models.TextChoices):
     OTHER = "other", "其他"
 
 
-@pghistory.track()
+@pghistory.track(exclude=["updated_at"])
 class DutyOfficer(Archivable, models.Model):
     """轮值人员：工作区书记、副书记、委员和村党组织书记轮流坐班。"""
 
@@ -98,10 +103,13 @@ class DutyOfficer(Archivable, models.Model):
     )
     dates_off = ArrayField(models.DateField(), default=list, blank=True, verbose_name="请假日期")
     active = models.BooleanField("参加轮值", default=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(town="room__zone__town", zone="room", writers=ZONE_UP)
 
     class Meta:
+        triggers = [touch_updated_at()]
+        indexes = [updated_index("duty_officer_updated")]
         verbose_name = "轮值人员"
         verbose_name_plural = "轮值人员"
         ordering = ["room_id", "rotation_order", "id"]
@@ -117,7 +125,7 @@ class DutyOfficer(Archivable, models.Model):
         return day.weekday() in self.weekdays_off or day in self.dates_off
 
 
-@pghistory.track()
+@pghistory.track(exclude=["updated_at"])
 class DutyShift(models.Model):
     """值班班次：某日某班由谁坐班；无人值班的班次提前预警。"""
 
@@ -128,10 +136,12 @@ class DutyShift(models.Model):
         DutyOfficer, null=True, blank=True, on_delete=models.SET_NULL, related_name="shifts", verbose_name="值班人员"
     )
     note = models.CharField("备注", max_length=200, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(town="room__zone__town", zone="room", writers=ZONE_UP)
 
     class Meta:
+        triggers = [touch_updated_at()]
         verbose_name = "值班班次"
         verbose_name_plural = "值班班次"
         ordering = ["room_id", "date", "slot"]
@@ -141,7 +151,7 @@ class DutyShift(models.Model):
             models.UniqueConstraint(fields=["room", "date", "officer"], name="duty_shift_officer_once_a_day"),
             models.CheckConstraint(name="duty_shift_slot_1_to_3", condition=Q(slot__gte=1, slot__lte=3)),
         ]
-        indexes = [models.Index(fields=["date"], condition=Q(officer__isnull=True), name="duty_shift_uncovered")]
+        indexes = [updated_index("duty_shift_updated"), models.Index(fields=["date"], condition=Q(officer__isnull=True), name="duty_shift_uncovered")]
 
     def __str__(self):
         return f"{self.date} {self.room.slot_label(self.slot)}"
