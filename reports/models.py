@@ -8,8 +8,10 @@ import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 
 from accounts.scoping import API_CONSUMER, ZONE_UP, ScopeSpec
+from core.triggers import touch_updated_at
 
 READERS = ZONE_UP | {API_CONSUMER}
 
@@ -32,7 +34,7 @@ class ReportState(models.TextChoices):
     APPROVED = "approved", "已审核"
 
 
-@pghistory.track(exclude=["figures"])
+@pghistory.track(exclude=["figures", "updated_at"])
 class Report(models.Model):
     """工作报告。"""
 
@@ -58,7 +60,7 @@ class Report(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
                                    verbose_name="创建人")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(town="town", zone="zone", writers=ZONE_UP, readers=READERS)
 
@@ -66,6 +68,7 @@ class Report(models.Model):
         verbose_name = "工作报告"
         verbose_name_plural = "工作报告"
         ordering = ["-period_end", "kind", "id"]
+        triggers = [touch_updated_at()]
         constraints = [
             models.UniqueConstraint(fields=["kind", "town", "zone", "period"], nulls_distinct=False,
                                     name="report_once_per_node_and_period"),

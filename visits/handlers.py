@@ -8,10 +8,14 @@
 - when a household's first contact changes (its member link, its grid, its grid's worker) or it moves to
   another zone or town (another policy may govern it), its open reminders are brought up to date, so the
   daily digest and the ladder reach whoever is responsible now;
-- households that change village take their visits' sums with them (``analytics``: both villages recounted).
+- households that change village take their visits' sums with them (``analytics``: both villages recounted);
+- the visits of households that move are stamped (``updated_at``), since they enter another zone's or town's
+  scope without a column of their own changing, and a consumer pulling ``?updated_since=`` must see them.
 """
 from members import events as member_events
 from villages import events as village_events
+
+from villages.models import Household
 
 from . import analytics, services
 from .reminders import HouseholdSelection
@@ -60,6 +64,12 @@ def readdress_grid(*, grid_id: int) -> None:
 @village_events.households_moved.subscribe
 def resync_moved(**node) -> None:
     services.reminders_readdress(HouseholdSelection(**node))
+    services.visits_touch(households=Household.objects.filter(**node))  # they enter another scope with them
+
+
+@village_events.household_grid_changed.subscribe
+def touch_regridded(*, household_ids) -> None:
+    services.visits_touch(households=Household.objects.filter(pk__in=household_ids))
 
 
 @village_events.households_changed_village.subscribe

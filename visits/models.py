@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Now
 
 from accounts.scoping import ADMIN_ONLY, GRID_MEMBER, VILLAGE_UP, ZONE_UP, ScopeSpec
+from core.triggers import touch_updated_at, updated_index
 from members.models import Duty
 from villages.models import HouseholdColor
 
@@ -56,7 +57,7 @@ def _content_field(color_label: str, default):
     )
 
 
-@pghistory.track()
+@pghistory.track(exclude=["updated_at"])
 class VisitPolicy(models.Model):
     """走访策略：每个街道(镇)一份，工作区可单独覆盖。决定各色户的走访频次、走访内容和逾期上报时限。"""
 
@@ -86,7 +87,7 @@ class VisitPolicy(models.Model):
     updated_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="修改人"
     )
-    updated_at = models.DateTimeField("修改时间", auto_now=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(town="town", zone="zone", writers=ZONE_UP)
 
@@ -94,6 +95,7 @@ class VisitPolicy(models.Model):
         verbose_name = "走访策略"
         verbose_name_plural = "走访策略"
         ordering = ["town_id", "zone_id"]
+        triggers = [touch_updated_at()]
         constraints = [
             models.UniqueConstraint(fields=["town"], condition=Q(zone__isnull=True), name="visit_policy_one_per_town"),
             models.CheckConstraint(
@@ -209,7 +211,7 @@ class VisitMethod(models.TextChoices):
     ONLINE = "online", "微信/视频"
 
 
-@pghistory.track()
+@pghistory.track(exclude=["updated_at"])
 class Visit(models.Model):
     """走访记录：谁、何时、怎么走访、覆盖了哪些内容、履行了哪些"六大员"职责、发现的民情。"""
 
@@ -242,6 +244,7 @@ class Visit(models.Model):
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="更正人"
     )
     corrected_at = models.DateTimeField("更正时间", null=True, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())  # kept by touch_updated_at
 
     scope = ScopeSpec(
         via="household", writers=VISIT_WRITERS,  # in scope exactly when its household is (accounts.scoping)
@@ -251,6 +254,7 @@ class Visit(models.Model):
         verbose_name = "走访记录"
         verbose_name_plural = "走访记录"
         ordering = ["-visited_on", "-id"]
+        triggers = [touch_updated_at()]
         constraints = [
             models.CheckConstraint(
                 name="visit_has_visitor", condition=Q(visitor_member__isnull=False) | Q(visitor_user__isnull=False)
@@ -260,6 +264,7 @@ class Visit(models.Model):
             models.Index(fields=["household", "-visited_on"], name="visit_household_recent"),
             models.Index(fields=["visitor_member", "-visited_on"], name="visit_member_recent"),
             models.Index(fields=["visited_on"], name="visit_visited_on"),
+            updated_index("visit_updated"),
             # the follow-up work list: visits still waiting for their follow-up (a few per grid)
             models.Index(fields=["visited_on"], condition=Q(follow_up_needed=True, follow_up_done_at__isnull=True),
                          name="visit_follow_up_open"),

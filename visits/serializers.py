@@ -185,9 +185,9 @@ class VisitSerializer(ScopedModelSerializer):
             "id", "household", "household_name", "visitor_member", "visitor_user", "visitor_name", "visited_on",
             "method", "method_display", "color", "color_display", "content", "duties", "concerns",
             "follow_up_needed", "follow_up_note", "follow_up_done_at", "follow_up_done_by_name", "follow_up_result",
-            "household_address", "created_by_name", "created_at", "corrected_at", "can_correct",
+            "household_address", "created_by_name", "created_at", "corrected_at", "updated_at", "can_correct",
         ]
-        read_only_fields = ["visitor_name", "color", "created_at", "corrected_at", "follow_up_done_at",
+        read_only_fields = ["visitor_name", "color", "created_at", "corrected_at", "updated_at", "follow_up_done_at",
                             "follow_up_result"]
         extra_kwargs = {"visitor_member": {"required": False, "allow_null": True}}
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.scoping import VILLAGE_UP, ZONE_UP, user_scope
+from core.triggers import touch
 from members.models import Duty, HouseholdLink, PartyMember
 from villages.models import Household, HouseholdColor
 from zones.models import Town, WorkZone
@@ -559,3 +560,9 @@ def visit_follow_up_done(*, visit: Visit, user, result: str) -> Visit:
     visit.follow_up_done_at, visit.follow_up_done_by, visit.follow_up_result = timezone.now(), user, result
     visit.save(update_fields=["follow_up_done_at", "follow_up_done_by", "follow_up_result"])
     return visit
+
+
+def visits_touch(*, households) -> int:
+    """Stamp the visits of these households (moved to another grid, village, zone or town): a pull by
+    ``updated_since`` lists them in their new place (``core.triggers.touch``; no audit event)."""
+    return touch(Visit.objects.filter(household__in=households))
