@@ -58,7 +58,7 @@ class TreeView(APIView):
 
 
 class OverviewView(APIView):
-    """首页统计：管辖范围内的工作区、村、网格、各色户数、党员、未联户数。"""
+    """首页统计：管辖范围内的工作区、村、网格、各色户数、党员、未联户数（均取自指标登记表，当日实时）。"""
 
     permission_classes = [AuthenticatedOnly]
 
@@ -73,6 +73,9 @@ class OverviewView(APIView):
                 "households_by_color": drf_serializers.DictField(child=drf_serializers.IntegerField()),
                 "members": drf_serializers.IntegerField(), "links": drf_serializers.IntegerField(),
                 "unlinked_households": drf_serializers.IntegerField(),
+                "link_coverage": drf_serializers.FloatField(allow_null=True, help_text="联户覆盖率（%）"),
+                "definitions": drf_serializers.DictField(
+                    child=drf_serializers.CharField(), help_text="每个数字的名称与口径（指标登记表），键同上；四色户数的键为颜色"),
             },
         ),
     )

@@ -9,6 +9,7 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 
 from accounts.api_export import stats_export
 from accounts.models import SecurityAction, SecurityEvent
+from core import metrics
 from mediation import serializers as mediation_serializers
 from mediation.api import DisputeCaseViewSet
 from tests import factories as f
@@ -83,7 +84,9 @@ def test_the_visits_dashboard_as_xlsx_in_the_users_scope():
     f.HouseholdFactory(color="red")  # another zone
     user = f.make_user("zone_committee", grid.village.zone)
     sheets = _book(_call(DashboardExport, "dashboard_export", user))
-    assert list(sheets) == ["概况", "四色分布", "各村逾期", "覆盖率趋势"]
+    assert list(sheets) == ["概况", "四色分布", "各村逾期", "覆盖率趋势", "口径"]
+    households = metrics.get("visits.households")
+    assert ["households", f"{households.name}：{households.definition}"] in sheets["口径"]  # the registry's words
     header, row = sheets["概况"]
     assert "户数" in header and row[header.index("户数")] == 1
     assert [r[1] for r in sheets["四色分布"][1:] if r[0] == "red"] == ["红色"]
