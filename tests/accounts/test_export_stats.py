@@ -86,7 +86,7 @@ def test_the_visits_dashboard_as_xlsx_in_the_users_scope():
     sheets = _book(_call(DashboardExport, "dashboard_export", user))
     assert list(sheets) == ["概况", "四色分布", "各村逾期", "覆盖率趋势", "口径"]
     households = metrics.get("visits.households")
-    assert ["households", f"{households.name}：{households.definition}"] in sheets["口径"]  # the registry's words
+    assert ("households", f"{households.name}：{households.definition}") in sheets["口径"]  # the registry's words
     header, row = sheets["概况"]
     assert "户数" in header and row[header.index("户数")] == 1
     assert [r[1] for r in sheets["四色分布"][1:] if r[0] == "red"] == ["红色"]
@@ -114,7 +114,9 @@ def test_the_mediation_statistics_as_xlsx_with_the_lists_filters():
     _case(f.VillageFactory())  # another zone
     user = f.make_user("zone_committee", village.zone)
     sheets = _book(_call(StatisticsExport, "statistics_export", user, {"group_by": "village"}))
-    assert list(sheets) == ["概况", "分组数据", "合计"]
+    assert list(sheets) == ["概况", "分组数据", "合计", "口径"]
+    received = metrics.get("mediation.received")
+    assert ("received", f"{received.name}：{received.definition}") in sheets["口径"]
     header = sheets["分组数据"][0]
     assert "受理" in header and "名称" in header
     assert [r[header.index("受理")] for r in sheets["分组数据"][1:]] == [2]
