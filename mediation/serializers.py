@@ -359,7 +359,7 @@ class FiguresRowSerializer(FiguresSerializer):
     name = serializers.CharField(label="名称")
 
 
-class DefinitionSerializer(serializers.Serializer):
+class StatisticsDefinitionSerializer(serializers.Serializer):
     key = serializers.CharField(label="项目")
     definition = serializers.CharField(label="口径（指标登记表）")
 
@@ -368,7 +368,7 @@ class StatisticsSerializer(serializers.Serializer):
     group_by = serializers.CharField(label="分组")
     rows = FiguresRowSerializer(many=True, label="分组数据")
     total = FiguresSerializer(label="合计")
-    definitions = DefinitionSerializer(many=True, label="口径")
+    definitions = StatisticsDefinitionSerializer(many=True, label="口径")
 
 
 class CaseSummarySerializer(serializers.Serializer):

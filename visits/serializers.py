@@ -328,7 +328,7 @@ class VillageOverdueSerializer(serializers.Serializer):
     rate = serializers.FloatField(allow_null=True, label="覆盖率")
 
 
-class DefinitionSerializer(serializers.Serializer):
+class DashboardDefinitionSerializer(serializers.Serializer):
     key = serializers.CharField(label="项目")
     definition = serializers.CharField(label="口径（指标登记表）")
 
@@ -351,7 +351,7 @@ class DashboardSerializer(serializers.Serializer):
     color_mix = ColorMixSerializer(many=True, label="四色分布")
     overdue_by_village = VillageOverdueSerializer(many=True, label="各村逾期")
     coverage_trend = TrendPointSerializer(many=True, label="覆盖率趋势")
-    definitions = DefinitionSerializer(many=True, label="口径")
+    definitions = DashboardDefinitionSerializer(many=True, label="口径")
 
 
 class DashboardQuerySerializer(serializers.Serializer):
