@@ -9,7 +9,6 @@ from accounts.api_export import ExportMixin, stats_export
 from accounts.scoping import user_scope
 from core.listing import DeferredJoinListMixin
 from villages.models import Household
-from villages.nodes import narrowed, scope_top
 from zones.models import Town, WorkZone
 
 from . import filters, selectors, serializers, services
@@ -225,14 +224,10 @@ class VisitViewSet(ExportMixin, DeferredJoinListMixin, ScopedViewSet):
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def dashboard(self, request):
         p = self.query_params(serializers.DashboardQuerySerializer)
-        scope = user_scope(request.user)
         zone = scoped_row(request, WorkZone, p["zone"], field=None) if p.get("zone") else None
         town = scoped_row(request, Town, p["town"], field=None) if p.get("town") and zone is None else None
-        # the node whose registry figures are shown: the one asked when the scope reaches it (the metrics API's
-        # check), the scope's own top otherwise (villages.nodes)
-        asked = ("zone", zone) if zone is not None else ("town", town) if town is not None else None
-        nodes = narrowed(scope, asked[0], asked[1].pk) if asked else scope_top(scope)
-        data = selectors.dashboard(scope, nodes=nodes, zone=zone, town=town, weeks=p["weeks"])
+        # the figures are the registry's for the node shown (selectors.dashboard_nodes: the metrics API's check)
+        data = selectors.dashboard(user_scope(request.user), zone=zone, town=town, weeks=p["weeks"])
         return Response(serializers.DashboardSerializer(data).data)
 
     dashboard_export = stats_export("dashboard", title="走访看板", serializer=serializers.DashboardSerializer)

@@ -19,7 +19,7 @@ from core import metrics
 from core.metrics import NodeSet
 from members.models import HouseholdLink, PartyMember
 from villages.models import Household, HouseholdColor, MicroGrid, Village
-from villages.nodes import figure_definitions, nodes_below, today_period
+from villages.nodes import figure_definitions, narrowed, nodes_below, scope_top, today_period
 from zones.models import Town, WorkZone
 
 from . import policies
@@ -311,19 +311,32 @@ def _fraction(percent):
     return None if percent is None else round(percent / 100, 4)
 
 
-def dashboard(scope: UserScope, *, nodes: NodeSet | None, zone: WorkZone | None = None, town: Town | None = None,
+def dashboard_nodes(scope: UserScope, *, zone: WorkZone | None = None, town: Town | None = None) -> NodeSet | None:
+    """The node whose registry figures the dashboard shows: the zone or town asked when the scope reaches it (the
+    metrics API's check), the scope's own top when the one asked is an ancestor of it (a village cadre opening
+    their zone sees their village) or when none is asked; None for a scope no registry node describes."""
+    if zone is not None:
+        return narrowed(scope, "zone", zone.pk)
+    if town is not None:
+        return narrowed(scope, "town", town.pk)
+    return scope_top(scope)
+
+
+def dashboard(scope: UserScope, *, zone: WorkZone | None = None, town: Town | None = None,
               weeks: int = 12, on: datetime.date | None = None) -> dict:
     """A zone, town or the whole scope at a glance: color mix, overdue by village, coverage now and its trend.
 
     The figures (households, overdue, due within 7 days, coverage, the colour mix, and each village's row) are
-    the registry's (core/metrics.py), evaluated for `nodes` (villages.nodes.narrowed / scope_top: the node shown)
-    over today: the same values as GET /api/metrics/values/ for that node. The trend is the daily coverage
-    snapshots (not a registry figure), ending with today's registry value.
+    the registry's (core/metrics.py), evaluated for the node shown (``dashboard_nodes``; the zone or town is a row
+    the caller has already found in the scope) over today: the same values as GET /api/metrics/values/ for that
+    node and period. The trend is the daily coverage snapshots (not a registry figure), ending with today's value;
+    `on` dates the trend (the registry's live state is always today's).
 
-    `nodes` is None for a scope no registry node describes (a grid member's grid and linked households, roles on
-    several villages): the figures are then counted over the scoped rows with the same definitions
-    (``_dashboard_scoped``)."""
+    A scope no registry node describes (a grid member's grid and linked households, below the village level; roles
+    on several villages) has no such node: the figures are then counted over the scoped rows with the same
+    definitions (``_dashboard_scoped``)."""
     on = on or today()
+    nodes = dashboard_nodes(scope, zone=zone, town=town)
     snapshots = scope.filter(CoverageSnapshot.objects.all())
     if zone is not None:
         snapshots = snapshots.filter(zone=zone)

@@ -38,7 +38,9 @@ def test_the_overview_export_is_the_users_part_of_the_tree():
     user = f.make_user("zone_committee", zone)
     sheets = _book(api_client(user).get("/api/overview/export/"))
     assert list(sheets) == ["概况", "四色分类", "下级统计"]
-    summary = dict(sheets["概况"][1:])
+    summary = {row[0]: row[1] for row in sheets["概况"][1:]}
+    households = metrics.get("members.households")
+    assert {row[0]: row[2] for row in sheets["概况"][1:]}["户"] == f"{households.name}：{households.definition}"
     assert summary["户"] == 3 and summary["党建工作区"] == 1 and summary["村/社区"] == 2
     colors = {row[0]: row[1:] for row in sheets["四色分类"][1:]}
     assert colors["红色"][0] == 1 and colors["绿色"][0] == 1 and colors["橙色"] == (1, 0.3333)

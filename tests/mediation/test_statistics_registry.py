@@ -7,13 +7,15 @@ from core import metrics
 from mediation.selectors import STATISTICS_CODES
 from tests.clients import api_client
 
-from .test_selectors import cases  # noqa: F401  (the hand-counted cases of March 2025)
+from . import test_selectors
+
+cases = test_selectors.cases  # the fixture: the hand-counted cases of March 2025
 
 MARCH = {"received_after": "2025-03-01", "received_before": "2025-03-31"}
 FRACTIONS = ("share_in_village", "share_in_zone", "satisfaction")
 
 
-def test_the_new_figures_match_the_hand_count(world, cases):  # noqa: F811
+def test_the_new_figures_match_the_hand_count(world, cases):
     codes = ["mediation.referred", "mediation.concluded", "mediation.follow_ups_done", "mediation.satisfied"]
     values = metrics.evaluate(codes, metrics.NodeSet("zone", (world.zone_a.pk, world.zone_b.pk)),
                               metrics.Period.parse("2025-03"))
@@ -46,7 +48,7 @@ def _page_value(figures: dict, code: str):
     ("town_a_user", {"zone": "zone_b"}, "zone_b", "village"),
     ("cadre_a1", {}, "village_a1", "village"),
 ])
-def test_the_statistics_are_the_registrys_values(world, cases, who, params, node, group_by):  # noqa: F811
+def test_the_statistics_are_the_registrys_values(world, cases, who, params, node, group_by):
     user = getattr(world, who)
     query = {"group_by": group_by, **MARCH, **{k: getattr(world, v).pk for k, v in params.items()}}
     stats = api_client(user).get("/api/dispute-cases/statistics/", query).json()
@@ -64,7 +66,7 @@ def test_the_statistics_are_the_registrys_values(world, cases, who, params, node
     assert definitions["received"] == f"{received.name}：{received.definition}"
 
 
-def test_the_zone_statistics_hand_counted(world, cases):  # noqa: F811
+def test_the_zone_statistics_hand_counted(world, cases):
     stats = api_client(world.zone_a_user).get("/api/dispute-cases/statistics/", {"group_by": "village", **MARCH}).json()
     total = stats["total"]
     assert (total["received"], total["resolved"], total["referred"], total["concluded"]) == (6, 4, 1, 5)
@@ -72,7 +74,7 @@ def test_the_zone_statistics_hand_counted(world, cases):  # noqa: F811
     assert [(r["name"], r["received"]) for r in stats["rows"]] == [("闫满村", 4), ("石匣村", 2)]
 
 
-def test_a_village_cadre_grouping_by_zone_sees_their_village(world, cases):  # noqa: F811
+def test_a_village_cadre_grouping_by_zone_sees_their_village(world, cases):
     stats = api_client(world.cadre_a1).get("/api/dispute-cases/statistics/", {"group_by": "zone", **MARCH}).json()
     assert stats["group_by"] == "village" and [(r["name"], r["received"]) for r in stats["rows"]] == [("闫满村", 4)]
     assert stats["total"]["received"] == 4
@@ -82,13 +84,13 @@ def test_a_village_cadre_grouping_by_zone_sees_their_village(world, cases):  # n
     assert stats["total"]["received"] == 4
 
 
-def test_a_node_outside_the_scope_counts_nothing(world, cases):  # noqa: F811
+def test_a_node_outside_the_scope_counts_nothing(world, cases):
     stats = api_client(world.zone_a_user).get("/api/dispute-cases/statistics/",
                                               {"group_by": "zone", "zone": world.zone_b.pk, **MARCH}).json()
     assert stats["total"]["received"] == 0 and stats["rows"] == []
 
 
-def test_a_filtered_selection_is_counted_over_the_rows(world, cases):  # noqa: F811
+def test_a_filtered_selection_is_counted_over_the_rows(world, cases):
     stats = api_client(world.zone_a_user).get("/api/dispute-cases/statistics/",
                                               {"group_by": "zone", "category": "neighbour", **MARCH}).json()
     assert stats["total"]["received"] == 2 and stats["total"]["by_category"]["neighbour"] == 2
