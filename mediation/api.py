@@ -318,11 +318,13 @@ class DisputeCaseViewSet(ExportMixin, DeferredJoinListMixin, ScopedViewSet):
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def statistics(self, request):
-        """The figures are the registry's (core/metrics.py) for the node shown — the one asked (village, zone or
-        town, when the scope reaches it: the metrics API's check) or the scope's top — over the received dates
-        (open ends: 1900-01-01 and 2099-12-31): the values GET /api/metrics/values/ gives. A selection the
-        registry does not describe (a state, category, search … filter; a scope without a single top node, such
-        as roles on several villages) is counted over the scoped, filtered cases with the same definitions."""
+        """数字取自指标登记表：所查节点（村、工作区或街道，须在管辖范围内）或本人管辖范围的顶层节点，按受理日期
+        统计，与 GET /api/metrics/values/ 同一节点、同一统计期的值相同；每个数字的口径见 definitions。
+        按状态、类别、关键词等筛选时（或管辖范围不是单一节点时），按范围内筛选后的案件以相同口径统计。"""
+        # The registry's figures (core/metrics.py) for the node shown — the one asked (when the scope reaches it:
+        # the metrics API's check, villages/nodes.py) or the scope's top — over the received dates (open ends:
+        # 1900-01-01 and 2099-12-31). A selection the registry does not describe keeps case_statistics over the
+        # scoped, filtered cases (same definitions).
         group_by = self.query_params(serializers.StatisticsQuerySerializer)["group_by"]
         queryset = self.filter_queryset(self.get_queryset())  # validates the filters (400 naming the field)
         target = self._statistics_target(request)
