@@ -18,10 +18,15 @@ from accounts.scoping import VILLAGE_UP, user_scope
 from zones.models import WorkZone
 from accounts.services import pii_reveal_log
 from core.listing import DeferredJoinListMixin
+from core.metrics import MetricError, Period
+from villages.nodes import narrowed, scope_top
 
 from . import filters, serializers, services
 from .models import CaseEvent, DisputeCase, DutyOfficer, DutyShift, FollowUp, MediationRoom
-from .selectors import case_counts_by_state, case_list, case_statistics, cases_overdue, shifts_on
+from .selectors import (
+    case_counts_by_state, case_list, case_statistics, cases_overdue, registry_statistics, shifts_on,
+    statistics_definitions,
+)
 from .services.rota import rota_gaps
 
 
@@ -313,9 +318,47 @@ class DisputeCaseViewSet(ExportMixin, DeferredJoinListMixin, ScopedViewSet):
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def statistics(self, request):
+        """数字取自指标登记表：所查节点（村、工作区或街道，须在管辖范围内）或本人管辖范围的顶层节点，按受理日期
+        统计，与 GET /api/metrics/values/ 同一节点、同一统计期的值相同；每个数字的口径见 definitions。
+        按状态、类别、关键词等筛选时（或管辖范围不是单一节点时），按范围内筛选后的案件以相同口径统计。"""
+        # The registry's figures (core/metrics.py) for the node shown — the one asked (when the scope reaches it:
+        # the metrics API's check, villages/nodes.py) or the scope's top — over the received dates (open ends:
+        # 1900-01-01 and 2099-12-31). A selection the registry does not describe keeps case_statistics over the
+        # scoped, filtered cases (same definitions).
         group_by = self.query_params(serializers.StatisticsQuerySerializer)["group_by"]
-        queryset = self.filter_queryset(self.get_queryset())
-        return Response(case_statistics(queryset, group_by=group_by))
+        queryset = self.filter_queryset(self.get_queryset())  # validates the filters (400 naming the field)
+        target = self._statistics_target(request)
+        if target is not None:
+            return Response(registry_statistics(target[0], target[1], group_by=group_by))
+        return Response({**case_statistics(queryset, group_by=group_by), "definitions": statistics_definitions()})
+
+    REGISTRY_PARAMS = frozenset({"group_by", "received_after", "received_before", "village", "zone", "town"})
+
+    def _statistics_target(self, request):
+        """(node set, period) when the query is a node and a period only, else None (see ``statistics``)."""
+        params = {k for k, v in request.query_params.items() if v not in ("", None)}
+        if params - self.REGISTRY_PARAMS:
+            return None
+        form = filters.DisputeCaseFilter(request.query_params, queryset=DisputeCase.objects.none(), request=request)
+        if not form.is_valid():
+            return None
+        data = form.form.cleaned_data
+        asked = [(level, data.get(level)) for level in ("village", "zone", "town") if data.get(level) is not None]
+        scope = user_scope(request.user)
+        if len(asked) > 1:
+            return None
+        if asked:
+            level, value = asked[0]
+            nodes = narrowed(scope, level, int(getattr(value, "pk", value)))
+        else:
+            nodes = scope_top(scope)
+        start = data.get("received_after") or datetime.date(Period.MIN_YEAR, 1, 1)
+        end = data.get("received_before") or datetime.date(Period.MAX_YEAR, 12, 31)
+        try:
+            period = Period.parse(f"{start.isoformat()}..{end.isoformat()}")
+        except MetricError:
+            return None
+        return None if nodes is None else (nodes, period)
 
     statistics_export = stats_export("statistics", title="调解统计", serializer=serializers.StatisticsSerializer)
 

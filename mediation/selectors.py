@@ -22,6 +22,10 @@ from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper,
 from django.db.models.functions import Extract
 from django.utils import timezone
 
+from core import metrics
+from core.metrics import NodeSet
+from villages.nodes import figure_definitions, nodes_below
+
 from .models import (
     SATISFIED_VALUES, CaseCategory, CaseLevel, CaseSource, CaseState, DisputeCase, DutyShift, MediationRoom,
 )
@@ -206,3 +210,45 @@ def case_counts_by_state(queryset: QuerySet[DisputeCase]) -> dict[str, int]:
     counts = dict(queryset.order_by().values_list("state").annotate(n=Count("id")))
     return {state: counts.get(state, 0) for state in CaseState.values}
 
+
+
+# --- the statistics page from the registry (core/metrics.py) ------------------------------------------------
+
+# the page's figures (its keys -> registry codes); the rates are fractions on the page, per cent in the registry
+STATISTICS_FIGURES = {name: f"mediation.{name}" for name in (
+    "received", "on_the_spot", "resolved", "referred", "concluded", "resolved_in_village", "resolved_in_zone",
+    "share_in_village", "share_in_zone", "mean_days", "p90_days", "escalated_to_zone", "escalated_to_town",
+    "follow_ups_done", "satisfied", "satisfaction",
+)}
+_FRACTIONS = ("share_in_village", "share_in_zone", "satisfaction")
+STATISTICS_CODES = [*STATISTICS_FIGURES.values(), *(f"mediation.source.{s}" for s in CaseSource.values),
+                    *(f"mediation.category.{c}" for c in CaseCategory.values)]
+
+
+def statistics_definitions() -> list[dict]:
+    """[{key, definition: "名称：口径"}] of the statistics page's figures (shown beside them, and exported)."""
+    return [{"key": key, "definition": text} for key, text in figure_definitions(STATISTICS_FIGURES).items()]
+
+
+def _page_figures(values: dict) -> dict:
+    row = {key: values[code] for key, code in STATISTICS_FIGURES.items()}
+    for key in _FRACTIONS:
+        row[key] = None if row[key] is None else round(row[key] / 100, 4)
+    row["by_source"] = {s: values[f"mediation.source.{s}"] for s in CaseSource.values}
+    row["by_category"] = {c: values[f"mediation.category.{c}"] for c in CaseCategory.values}
+    return row
+
+
+def registry_statistics(top, period, *, group_by: str) -> dict:
+    """The statistics page's answer (``case_statistics``'s shape) read from the registry: the total for the node
+    set `top` (one node or the district: the scope's, or the one asked) and a row for each node of `group_by`
+    under it that received cases, over `period` — the values GET /api/metrics/values/ gives for those nodes.
+    A grouping above the top is answered at the top's own level (a village cadre grouping by zone sees their
+    village); ``group_by`` in the answer names the level used."""
+    total = metrics.evaluate(STATISTICS_CODES, top, period)[top.ids[0]]
+    groups = nodes_below(top, group_by)
+    level = groups[0].level if groups else group_by
+    values = metrics.evaluate(STATISTICS_CODES, NodeSet(level, tuple(g.id for g in groups)), period) if groups else {}
+    rows = [{"id": g.id, "name": g.name, **_page_figures(values[g.id])} for g in groups
+            if values[g.id]["mediation.received"]]
+    return {"group_by": level, "rows": rows, "total": _page_figures(total), "definitions": statistics_definitions()}

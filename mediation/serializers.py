@@ -360,10 +360,16 @@ class FiguresRowSerializer(FiguresSerializer):
     name = serializers.CharField(label="名称")
 
 
+class StatisticsDefinitionSerializer(serializers.Serializer):
+    key = serializers.CharField(label="项目")
+    definition = serializers.CharField(label="口径（指标登记表）")
+
+
 class StatisticsSerializer(serializers.Serializer):
     group_by = serializers.CharField(label="分组")
     rows = FiguresRowSerializer(many=True, label="分组数据")
     total = FiguresSerializer(label="合计")
+    definitions = StatisticsDefinitionSerializer(many=True, label="口径")
 
 
 class CaseSummarySerializer(serializers.Serializer):

@@ -18,6 +18,8 @@ metrics.metric("members.count", "党员人数", "统计期末在册的党员人�
 metrics.metric("members.new", "新发展党员", "入党日期在统计期内的党员人数。", unit="人", source="members", group=GROUP)
 metrics.metric("members.households", "户数", "当前在册（未归档）的户数。", unit="户", source="links", group=GROUP)
 metrics.metric("members.linked_households", "联户户数", "当前有联户党员的户数。", unit="户", source="links", group=GROUP)
+metrics.metric("members.unlinked_households", "未联户户数", "当前没有联户党员的户数（户数减联户户数）。", unit="户",
+               source="links", group=GROUP)
 metrics.metric("members.link_coverage", "联户覆盖率", "有联户党员的户数占户数的比例（当前）。", unit="%", source="links", group=GROUP)
 
 
@@ -45,6 +47,7 @@ def link_figures(nodes: NodeSet, period: Period) -> dict:
     result = {}
     for row in rows:
         row = dict(row)
+        row["members.unlinked_households"] = row["members.households"] - row["members.linked_households"]
         row["members.link_coverage"] = metrics.share(row["members.linked_households"], row["members.households"])
         result[row.get(column) if column else None] = row
     return result

@@ -58,7 +58,7 @@ class TreeView(APIView):
 
 
 class OverviewView(APIView):
-    """首页统计：管辖范围内的工作区、村、网格、各色户数、党员、未联户数。"""
+    """首页统计：管辖范围内的工作区、村、网格、各色户数、党员、未联户数（均取自指标登记表，当日实时）。"""
 
     permission_classes = [AuthenticatedOnly]
 
@@ -73,6 +73,9 @@ class OverviewView(APIView):
                 "households_by_color": drf_serializers.DictField(child=drf_serializers.IntegerField()),
                 "members": drf_serializers.IntegerField(), "links": drf_serializers.IntegerField(),
                 "unlinked_households": drf_serializers.IntegerField(),
+                "link_coverage": drf_serializers.FloatField(allow_null=True, help_text="联户覆盖率（%）"),
+                "definitions": drf_serializers.DictField(
+                    child=drf_serializers.CharField(), help_text="每个数字的名称与口径（指标登记表），键同上；四色户数的键为颜色"),
             },
         ),
     )
@@ -85,7 +88,7 @@ OVERVIEW_ITEMS = [("towns", "街道（镇）"), ("zones", "党建工作区"), ("
 
 
 class OverviewExportView(APIView):
-    """首页统计导出：概况、四色分类、各下级节点的户数（与首页相同的管辖范围）。"""
+    """首页统计导出：概况（附口径）、四色分类、各下级节点的户数（与首页相同的管辖范围）。"""
 
     permission_classes = [AuthenticatedOnly]
 
@@ -95,14 +98,15 @@ class OverviewExportView(APIView):
         counts = overview_counts(scope)
         total = counts["households"]
         data = {
-            "summary": [{"item": label, "count": counts[key]} for key, label in OVERVIEW_ITEMS],
+            "summary": [{"item": label, "count": counts[key], "definition": counts["definitions"][key]}
+                        for key, label in OVERVIEW_ITEMS],
             "colors": [{"color": label, "count": counts["households_by_color"].get(value, 0),
                         "share": round(counts["households_by_color"].get(value, 0) / total, 4) if total else None}
                        for value, label in HouseholdColor.choices],
             "below": overview_below(scope),
         }
         return stats_xlsx_response(request, title="首页统计", data=data, object_type="villages.household", tables=[
-            ("概况", "summary", [("item", "项目"), ("count", "数量")]),
+            ("概况", "summary", [("item", "项目"), ("count", "数量"), ("definition", "口径（指标登记表）")]),
             ("四色分类", "colors", [("color", "分类"), ("count", "户数"), ("share", "占比")]),
             ("下级统计", "below", [("level", "层级"), ("name", "名称"), ("households", "户数"), ("red", "红色户"),
                                 ("orange", "橙色户")]),

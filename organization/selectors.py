@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from accounts.scoping import UserScope
+from core import metrics
+from core.metrics import NodeSet
 from core.records import is_archivable
 from members.models import HouseholdLink, PartyMember
 from members.selectors import households_unlinked
 from villages.models import Household, HouseholdColor, MicroGrid, NaturalVillage, Village
+from villages.nodes import figure_definitions, scope_top, today_period
 from zones.models import Town, WorkZone
 
 
@@ -64,23 +68,55 @@ def tree_children(scope: UserScope, *, level: str, parent: int | None) -> list[d
     ]
 
 
+# the home page's figures: each read from the registry (core/metrics.py), where it is defined once
+OVERVIEW_FIGURES = {
+    "towns": "zones.towns", "zones": "zones.zones", "villages": "villages.villages", "grids": "villages.grids",
+    "households": "members.households", "members": "members.count", "links": "members.linked_households",
+    "unlinked_households": "members.unlinked_households", "link_coverage": "members.link_coverage",
+}
+COLOR_FIGURES = {c: f"visits.color.{c}" for c in HouseholdColor.values}
+
+
 def overview_counts(scope: UserScope) -> dict:
-    """The home page: what the user's scope holds."""
+    """The home page: what the user's scope holds, as of today, each figure from the registry at the one node at
+    the top of the scope (villages.nodes.scope_top: the district, a town, a zone or a village).
+
+    A scope with no such node (a grid member: their grid and their own linked households; roles on several
+    villages) is below or across the registry's levels: it is counted here over the scoped rows, with the same
+    definitions (the fallback of ``_overview_scoped``)."""
+    top = scope_top(scope)
+    if top is None:
+        counts = _overview_scoped(scope)
+    else:
+        codes = [*OVERVIEW_FIGURES.values(), *COLOR_FIGURES.values()]
+        values = metrics.evaluate(codes, top, today_period())[top.ids[0]]
+        counts = {key: values[code] for key, code in OVERVIEW_FIGURES.items()}
+        counts["households_by_color"] = {c: values[code] for c, code in COLOR_FIGURES.items()}
+    counts["definitions"] = {**figure_definitions(OVERVIEW_FIGURES), **figure_definitions(COLOR_FIGURES)}
+    return counts
+
+
+def _overview_scoped(scope: UserScope) -> dict:
+    """The home page's figures over the scoped rows, for a scope no registry node describes (see overview_counts)."""
     households = scope.filter(Household.objects.all())
     by_color = dict.fromkeys(HouseholdColor.values, 0)
     for row in households.values("color").annotate(n=Count("id")):
         by_color[row["color"]] = row["n"]
-    return {
+    on = timezone.localdate()
+    in_post = Q(joined_on__lte=on) & (Q(left_on__isnull=True) | Q(left_on__gt=on))  # members.count's definition
+    counts = {
         "towns": active(scope.filter(Town.objects.all())).count(),
         "zones": active(scope.filter(WorkZone.objects.all())).count(),
         "villages": active(scope.filter(Village.objects.all())).count(),
         "grids": active(scope.filter(MicroGrid.objects.all())).count(),
         "households": sum(by_color.values()),
         "households_by_color": by_color,
-        "members": scope.filter(PartyMember.objects.filter(left_on__isnull=True)).count(),
+        "members": scope.filter(PartyMember.objects.filter(in_post)).count(),
         "links": scope.filter(HouseholdLink.objects.all()).count(),
         "unlinked_households": households_unlinked(households).count(),
     }
+    counts["link_coverage"] = metrics.share(counts["links"], counts["households"])
+    return counts
 
 
 LEVEL_LABELS = {"town": "街道（镇）", "zone": "工作区", "village": "村/社区", "natural_village": "自然村", "grid": "微网格"}
@@ -95,4 +131,12 @@ def overview_below(scope: UserScope) -> list[dict]:
         if scope.filter(model.objects.all()).count() > 1 or index == len(levels) - 1:
             break
     rows = tree_children(scope, level=level, parent=None)
+    if level in metrics.LEVELS and rows and scope_top(scope) is not None:
+        # a node of a registry level: its households, red and orange are the registry's (every row lies under
+        # the scope's top, so the registry's whole-node figures are the scope's)
+        codes = ["members.households", "visits.color.red", "visits.color.orange"]
+        values = metrics.evaluate(codes, NodeSet(level, tuple(r["id"] for r in rows)), today_period())
+        for row in rows:
+            figures = values[row["id"]]
+            row.update(households=figures[codes[0]], red=figures[codes[1]], orange=figures[codes[2]])
     return [{**row, "level": LEVEL_LABELS[level]} for row in rows]

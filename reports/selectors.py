@@ -1,79 +1,19 @@
 """Which nodes a user may ask figures for, and the figures' values for them (core/metrics.py's registry)."""
 from __future__ import annotations
 
-import dataclasses
 import datetime
 
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.scoping import user_scope
 from core import metrics
-from core.metrics import MetricError, NodeSet, Period
-from villages.models import Village
+from core.metrics import NodeSet, Period
+from villages.nodes import MODELS as NODE_MODELS
+from villages.nodes import Node, allowed_nodes, parse_nodes
 from zones.models import Town, WorkZone
 
-_MODELS = {"town": Town, "zone": WorkZone, "village": Village}
-# the ancestors of a node, as {level: id}, read from its row
-_CHAIN = {
-    "town": lambda ids: {pk: {"town": pk} for pk in Town.objects.filter(pk__in=ids).values_list("pk", flat=True)},
-    "zone": lambda ids: {pk: {"zone": pk, "town": town} for pk, town in
-                         WorkZone.objects.filter(pk__in=ids).values_list("pk", "town_id")},
-    "village": lambda ids: {pk: {"village": pk, "zone": zone, "town": town} for pk, zone, town in
-                            Village.objects.filter(pk__in=ids).values_list("pk", "zone_id", "zone__town_id")},
-}
-
-
-@dataclasses.dataclass(frozen=True)
-class Node:
-    level: str
-    id: int | None
-    name: str
-
-    @property
-    def key(self) -> str:
-        return "district" if self.level == "district" else f"{self.level}:{self.id}"
-
-
-def parse_nodes(text: str) -> tuple[str, list[int | None]]:
-    """'district', 'zone:3', 'zone:3,zone:5' → (level, ids); every node of one level."""
-    parts = [p.strip() for p in (text or "").split(",") if p.strip()]
-    if not parts:
-        raise MetricError("节点：不能为空，格式如 zone:12 或 district。")
-    if parts == ["district"]:
-        return "district", [None]
-    levels, ids = set(), []
-    for part in parts:
-        level, _, raw = part.partition(":")
-        if level not in _MODELS or not raw.isdigit():
-            raise MetricError(f"节点：无法识别“{part}”，格式如 town:1、zone:12、village:30 或 district。")
-        levels.add(level)
-        ids.append(int(raw))
-    if len(levels) > 1:
-        raise MetricError("节点：一次只能查询同一层级的节点。")
-    if len(ids) > 500:
-        raise MetricError("节点：一次最多查询500个节点。")
-    return levels.pop(), list(dict.fromkeys(ids))
-
-
-def allowed_nodes(user, level: str, ids: list) -> list[Node]:
-    """The nodes, each at or below one of the user's grants (a zone committee sees its zone and its villages,
-    never its town's total). Any other node reads as not found: the answer does not confirm it exists."""
-    scope = user_scope(user)
-    if level == "district":
-        if any(g.level is None for g in scope.grants):
-            return [Node("district", None, "全区")]
-        raise MetricError("节点：您没有查看全区指标的权限。")
-    chains = _CHAIN[level](ids)
-    names = dict(_MODELS[level].objects.filter(pk__in=ids).values_list("pk", "name"))
-    nodes = []
-    for pk in ids:
-        chain = chains.get(pk)
-        if chain is None or not any(
-                g.level is None or (g.level in chain and g.chain.get(g.level) == chain[g.level]) for g in scope.grants):
-            raise MetricError(f"节点：{level}:{pk} 不存在或不在您的管辖范围内。")
-        nodes.append(Node(level, pk, names[pk]))
-    return nodes
+# one check for every reader of the registry (villages/nodes.py); named here for the API
+__all__ = ["Node", "allowed_nodes", "parse_nodes", "metric_values", "expected_reports", "completeness"]
 
 
 def metric_values(nodes: list[Node], codes: list[str], period: Period) -> list[dict]:
@@ -159,7 +99,7 @@ def figures_warm(*, today: datetime.date | None = None) -> int:
         return 0
     codes = [m.code for m in metrics.all_metrics()]
     levels = [NodeSet("district", (None,))]
-    for level, model in _MODELS.items():
+    for level, model in NODE_MODELS.items():
         rows = model.objects.all()
         if hasattr(model, "archived_at"):
             rows = rows.filter(archived_at__isnull=True)

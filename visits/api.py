@@ -226,6 +226,7 @@ class VisitViewSet(ExportMixin, DeferredJoinListMixin, ScopedViewSet):
         p = self.query_params(serializers.DashboardQuerySerializer)
         zone = scoped_row(request, WorkZone, p["zone"], field=None) if p.get("zone") else None
         town = scoped_row(request, Town, p["town"], field=None) if p.get("town") and zone is None else None
+        # the figures are the registry's for the node shown (selectors.dashboard_nodes: the metrics API's check)
         data = selectors.dashboard(user_scope(request.user), zone=zone, town=town, weeks=p["weeks"])
         return Response(serializers.DashboardSerializer(data).data)
 

@@ -136,3 +136,41 @@ def _snapshot_state(nodes: NodeSet, day: datetime.date) -> dict:
     column = nodes.key()
     rows = snapshots.values(column).annotate(**measures) if column else [snapshots.aggregate(**measures)]
     return {node: _rates(dict(row)) for node, row in _group(rows, column).items()}
+
+
+# --- the visit plan at the period's end: the colour mix and what falls due (the visits dashboard, the home page) ----
+
+from .selectors import due_q  # noqa: E402  (this section's own import: the sources above are edited apart)
+
+for _color in HouseholdColor:
+    metrics.metric(f"visits.color.{_color.value}", f"{_color.label}户数",
+                   f"统计期末颜色为“{_color.label}”的户数（当前为实时数；过去的统计期不保存颜色，无此数）。",
+                   unit="户", source="visit_plan", group=GROUP)
+for _color in HouseholdColor:
+    metrics.metric(f"visits.overdue_color.{_color.value}", f"逾期未走访户数（{_color.label}）",
+                   f"统计期末下次走访日期已过仍未走访、颜色为“{_color.label}”的户数（当前为实时数；过去的统计期无此数）。",
+                   unit="户", source="visit_plan", group=GROUP)
+metrics.metric("visits.due_week", "7天内到期户数", "统计期末起7天内到期（含已逾期）的户数（当前为实时数；过去的统计期无此数）。",
+               unit="户", source="visit_plan", group=GROUP)
+
+PLAN_CODES = ([f"visits.color.{c}" for c in HouseholdColor.values]
+              + [f"visits.overdue_color.{c}" for c in HouseholdColor.values] + ["visits.due_week"])
+
+
+@metrics.source("visit_plan")
+def visit_plan_figures(nodes: NodeSet, period: Period) -> dict:
+    """Live for a period reaching today (as the state figures); a past period has no colour or due date kept
+    (the daily snapshot holds households, covered and overdue only): None."""
+    on = today()
+    if period.end < on:
+        return {node: dict.fromkeys(PLAN_CODES) for node in nodes.ids}
+    households = Household.objects.filter(**nodes.filter())
+    overdue = overdue_q(on=on)
+    measures = {
+        **{f"visits.color.{c}": Count("id", filter=Q(color=c)) for c in HouseholdColor.values},
+        **{f"visits.overdue_color.{c}": Count("id", filter=overdue & Q(color=c)) for c in HouseholdColor.values},
+        "visits.due_week": Count("id", filter=due_q(within_days=7, on=on)),
+    }
+    column = nodes.key()
+    rows = households.values(column).annotate(**measures) if column else [households.aggregate(**measures)]
+    return {node: {code: row[code] for code in PLAN_CODES} for node, row in _group(rows, column).items()}

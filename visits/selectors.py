@@ -15,8 +15,11 @@ from django.db.models import Case, CharField, Count, Exists, F, IntegerField, Ou
 from django.utils import timezone
 
 from accounts.scoping import UserScope
+from core import metrics
+from core.metrics import NodeSet
 from members.models import HouseholdLink, PartyMember
 from villages.models import Household, HouseholdColor, MicroGrid, Village
+from villages.nodes import figure_definitions, narrowed, nodes_below, scope_top, today_period
 from zones.models import Town, WorkZone
 
 from . import policies
@@ -280,36 +283,71 @@ def coverage(households: QuerySet, *, by: str, on: datetime.date | None = None,
     ]
 
 
+# the dashboard's figures (page key -> registry code): read from the registry (core/metrics.py), defined there once
+DASHBOARD_FIGURES = {
+    "households": "visits.households", "overdue": "visits.overdue", "due_week": "visits.due_week",
+    "covered": "visits.covered", "coverage_rate": "visits.coverage", "overdue_red": "visits.overdue_color.red",
+}
+COLOR_MIX_FIGURES = {c: (f"visits.color.{c}", f"visits.overdue_color.{c}") for c in COLORS}
+VILLAGE_FIGURES = {
+    "households": "visits.households", "overdue": "visits.overdue", "overdue_red": "visits.overdue_color.red",
+    "covered": "visits.covered", "rate": "visits.coverage",
+}
+
+
+def dashboard_definitions() -> list[dict]:
+    """[{key, definition: "名称：口径"}] of every number the dashboard shows (the page puts each beside its
+    number; the export writes them as a sheet)."""
+    definitions = {
+        **figure_definitions(DASHBOARD_FIGURES),
+        **figure_definitions({f"color_{c}": codes[0] for c, codes in COLOR_MIX_FIGURES.items()}),
+        **figure_definitions({f"village_{k}": code for k, code in VILLAGE_FIGURES.items()}),
+    }
+    return [{"key": key, "definition": text} for key, text in definitions.items()]
+
+
+def _fraction(percent):
+    """The page's rates are fractions (0.6667); the registry's are per cent with one decimal (66.7)."""
+    return None if percent is None else round(percent / 100, 4)
+
+
+def dashboard_nodes(scope: UserScope, *, zone: WorkZone | None = None, town: Town | None = None) -> NodeSet | None:
+    """The node whose registry figures the dashboard shows: the zone or town asked when the scope reaches it (the
+    metrics API's check), the scope's own top when the one asked is an ancestor of it (a village cadre opening
+    their zone sees their village) or when none is asked; None for a scope no registry node describes."""
+    if zone is not None:
+        return narrowed(scope, "zone", zone.pk)
+    if town is not None:
+        return narrowed(scope, "town", town.pk)
+    return scope_top(scope)
+
+
 def dashboard(scope: UserScope, *, zone: WorkZone | None = None, town: Town | None = None,
               weeks: int = 12, on: datetime.date | None = None) -> dict:
-    """A zone, town or the whole scope at a glance: color mix, overdue by village, coverage now and its trend."""
+    """A zone, town or the whole scope at a glance: color mix, overdue by village, coverage now and its trend.
+
+    The figures (households, overdue, due within 7 days, coverage, the colour mix, and each village's row) are
+    the registry's (core/metrics.py), evaluated for the node shown (``dashboard_nodes``; the zone or town is a row
+    the caller has already found in the scope) over today: the same values as GET /api/metrics/values/ for that
+    node and period. The trend is the daily coverage snapshots (not a registry figure), ending with today's value;
+    `on` dates the trend (the registry's live state is always today's).
+
+    A scope no registry node describes (a grid member's grid and linked households, below the village level; roles
+    on several villages) has no such node: the figures are then counted over the scoped rows with the same
+    definitions (``_dashboard_scoped``)."""
     on = on or today()
-    households = scope.filter(Household.objects.all())
+    nodes = dashboard_nodes(scope, zone=zone, town=town)
     snapshots = scope.filter(CoverageSnapshot.objects.all())
     if zone is not None:
-        households, snapshots = households.filter(zone=zone), snapshots.filter(zone=zone)
+        snapshots = snapshots.filter(zone=zone)
     elif town is not None:
-        households, snapshots = households.filter(town=town), snapshots.filter(town=town)
-    if zone is not None:
-        zone_ids = [zone.pk]
-    else:  # the zones of the scope (a small table), not a DISTINCT over the households
-        zones = scope.filter(WorkZone.objects.all())
-        zone_ids = list((zones.filter(town=town) if town is not None else zones).values_list("id", flat=True))
-    policies = policies_by_zone(zone_ids)
-    totals = households.aggregate(
-        households=Count("id"), overdue=Count("id", filter=overdue_q(on=on)),
-        due_week=Count("id", filter=due_q(within_days=7, on=on)),
-        covered=Count("id", filter=covered_q(policies, on=on)),
-        **{c: Count("id", filter=Q(color=c)) for c in COLORS},
-        **{f"overdue_{c}": Count("id", filter=overdue_q(on=on) & Q(color=c)) for c in COLORS},
-    )
-    by_village = list(
-        households.values("village").annotate(
-            households=Count("id"), overdue=Count("id", filter=overdue_q(on=on)),
-            overdue_red=Count("id", filter=overdue_q(on=on) & Q(color="red")),
-        ).order_by("-overdue", "village")
-    )
-    names = _names(Village, [r["village"] for r in by_village])
+        snapshots = snapshots.filter(town=town)
+    if nodes is None:
+        data = _dashboard_scoped(scope, zone=zone, town=town, on=on)
+    else:
+        if nodes.level != "district":
+            snapshots = snapshots.filter(**nodes.filter())
+        data = _dashboard_figures(nodes)
     start = on - datetime.timedelta(weeks=weeks)
     trend = list(
         snapshots.filter(taken_on__gt=start, taken_on__lt=on).values("taken_on")
@@ -320,21 +358,76 @@ def dashboard(scope: UserScope, *, zone: WorkZone | None = None, town: Town | No
          "rate": round(r["covered"] / r["households"], 4) if r["households"] else None}
         for r in trend
     ]
-    points.append({"date": on, "households": totals["households"], "covered": totals["covered"], "overdue": totals["overdue"],
-                   "rate": round(totals["covered"] / totals["households"], 4) if totals["households"] else None})
+    points.append({"date": on, "households": data["households"], "covered": data["covered"],
+                   "overdue": data["overdue"], "rate": data["coverage_rate"]})
+    return {"date": on, **data, "coverage_trend": points, "definitions": dashboard_definitions()}
+
+
+def _dashboard_figures(nodes: NodeSet) -> dict:
+    period = today_period()
+    codes = [*DASHBOARD_FIGURES.values(), *(code for pair in COLOR_MIX_FIGURES.values() for code in pair)]
+    values = metrics.evaluate(codes, nodes, period)[nodes.ids[0]]
+    villages = nodes_below(nodes, "village")
+    by_village = metrics.evaluate(list(VILLAGE_FIGURES.values()), NodeSet("village", tuple(v.id for v in villages)),
+                                  period) if villages else {}
+    rows = [
+        {"id": v.id, "name": v.name, **{key: by_village[v.id][code] for key, code in VILLAGE_FIGURES.items()}}
+        for v in villages if by_village[v.id]["visits.households"]
+    ]
+    for row in rows:
+        row["rate"] = _fraction(row["rate"])
+    rows.sort(key=lambda r: (-r["overdue"], r["id"]))
+    figures = {key: values[code] for key, code in DASHBOARD_FIGURES.items()}
+    figures["coverage_rate"] = _fraction(figures["coverage_rate"])
+    del figures["overdue_red"]
     return {
-        "date": on,
+        **figures,
+        "color_mix": [{"color": c, "label": HouseholdColor(c).label, "households": values[households],
+                       "overdue": values[overdue]} for c, (households, overdue) in COLOR_MIX_FIGURES.items()],
+        "overdue_by_village": rows,
+    }
+
+
+def _dashboard_scoped(scope: UserScope, *, zone: WorkZone | None, town: Town | None, on: datetime.date) -> dict:
+    """The dashboard's figures over the scoped rows (same definitions), for a scope without a registry node."""
+    households = scope.filter(Household.objects.all())
+    if zone is not None:
+        households = households.filter(zone=zone)
+    elif town is not None:
+        households = households.filter(town=town)
+    if zone is not None:
+        zone_ids = [zone.pk]
+    else:  # the zones of the scope (a small table), not a DISTINCT over the households
+        zones = scope.filter(WorkZone.objects.all())
+        zone_ids = list((zones.filter(town=town) if town is not None else zones).values_list("id", flat=True))
+    policies = policies_by_zone(zone_ids)
+    covered = covered_q(policies, on=on)
+    totals = households.aggregate(
+        households=Count("id"), overdue=Count("id", filter=overdue_q(on=on)),
+        due_week=Count("id", filter=due_q(within_days=7, on=on)),
+        covered=Count("id", filter=covered),
+        **{c: Count("id", filter=Q(color=c)) for c in COLORS},
+        **{f"overdue_{c}": Count("id", filter=overdue_q(on=on) & Q(color=c)) for c in COLORS},
+    )
+    by_village = list(
+        households.values("village").annotate(
+            households=Count("id"), overdue=Count("id", filter=overdue_q(on=on)),
+            overdue_red=Count("id", filter=overdue_q(on=on) & Q(color="red")), covered=Count("id", filter=covered),
+        ).order_by("-overdue", "village")
+    )
+    names = _names(Village, [r["village"] for r in by_village])
+    return {
         "households": totals["households"],
         "overdue": totals["overdue"],
         "due_week": totals["due_week"],
         "covered": totals["covered"],
-        "coverage_rate": round(totals["covered"] / totals["households"], 4) if totals["households"] else None,
+        "coverage_rate": _fraction(metrics.share(totals["covered"], totals["households"])),
         "color_mix": [{"color": c, "label": HouseholdColor(c).label, "households": totals[c],
                        "overdue": totals[f"overdue_{c}"]} for c in COLORS],
         "overdue_by_village": [
             {"id": r["village"], "name": names.get(r["village"], ""), "households": r["households"],
-             "overdue": r["overdue"], "overdue_red": r["overdue_red"]}
+             "overdue": r["overdue"], "overdue_red": r["overdue_red"], "covered": r["covered"],
+             "rate": _fraction(metrics.share(r["covered"], r["households"]))}
             for r in by_village
         ],
-        "coverage_trend": points,
     }

@@ -324,6 +324,13 @@ class VillageOverdueSerializer(serializers.Serializer):
     households = serializers.IntegerField(label="户数")
     overdue = serializers.IntegerField(label="逾期户数")
     overdue_red = serializers.IntegerField(label="逾期红色户数")
+    covered = serializers.IntegerField(label="按期走访户数")
+    rate = serializers.FloatField(allow_null=True, label="覆盖率")
+
+
+class DashboardDefinitionSerializer(serializers.Serializer):
+    key = serializers.CharField(label="项目")
+    definition = serializers.CharField(label="口径（指标登记表）")
 
 
 class TrendPointSerializer(serializers.Serializer):
@@ -344,6 +351,7 @@ class DashboardSerializer(serializers.Serializer):
     color_mix = ColorMixSerializer(many=True, label="四色分布")
     overdue_by_village = VillageOverdueSerializer(many=True, label="各村逾期")
     coverage_trend = TrendPointSerializer(many=True, label="覆盖率趋势")
+    definitions = DashboardDefinitionSerializer(many=True, label="口径")
 
 
 class DashboardQuerySerializer(serializers.Serializer):

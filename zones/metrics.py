@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 from core import metrics
 from core.metrics import NodeSet, Period
 
-from .models import PartyInstructor, SunkCadrePosting
+from .models import PartyInstructor, SunkCadrePosting, Town, WorkZone
 
 GROUP = "工作区建设"
 
@@ -47,4 +47,38 @@ def posting_figures(nodes: NodeSet, period: Period) -> dict:
     if nodes.level == "village":
         for node in nodes.ids:
             result.setdefault(node, {})["zones.sunk_cadres"] = None
+    return result
+
+
+# --- the hierarchy's own nodes (the home overview's counts) -------------------------------------------
+
+metrics.metric("zones.towns", "街道(镇)数",
+               "当前未归档的街道(镇)个数：全区为全部街道(镇)，一个街道(镇)、工作区或村为其所在的街道(镇)（计1）。",
+               unit="个", source="zone_nodes", group=GROUP)
+metrics.metric("zones.zones", "党建工作区数",
+               "当前未归档的党建工作区个数：全区或街道(镇)为下辖的工作区，一个工作区或村为其所在的工作区（计1）。",
+               unit="个", source="zone_nodes", group=GROUP)
+
+# the path from a node row to each registry level (forward for the levels above it, reverse for those below)
+_TOWN_PATHS = {"town": "id", "zone": "zones", "village": "zones__villages"}
+_ZONE_PATHS = {"town": "town_id", "zone": "id", "village": "villages"}
+
+
+def count_nodes(model, paths: dict, nodes: NodeSet, code: str) -> dict:
+    """{node: {code: n}}: the active (unarchived) rows of a hierarchy `model` at, above or below each node.
+    Node counts have no history (nodes carry no creation date): they are today's, whatever the period."""
+    active = model.objects.filter(archived_at__isnull=True)
+    if nodes.level == "district":
+        return {None: {code: active.count()}}
+    path = paths[nodes.level]
+    rows = active.filter(**{f"{path}__in": list(nodes.ids)}).values(path).annotate(n=Count("id", distinct=True))
+    return {row[path]: {code: row["n"]} for row in rows}
+
+
+@metrics.source("zone_nodes")
+def zone_node_figures(nodes: NodeSet, period: Period) -> dict:
+    result: dict = {}
+    for model, paths, code in ((Town, _TOWN_PATHS, "zones.towns"), (WorkZone, _ZONE_PATHS, "zones.zones")):
+        for node, row in count_nodes(model, paths, nodes, code).items():
+            result.setdefault(node, {}).update(row)
     return result

@@ -9,6 +9,7 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 
 from accounts.api_export import stats_export
 from accounts.models import SecurityAction, SecurityEvent
+from core import metrics
 from mediation import serializers as mediation_serializers
 from mediation.api import DisputeCaseViewSet
 from tests import factories as f
@@ -37,7 +38,9 @@ def test_the_overview_export_is_the_users_part_of_the_tree():
     user = f.make_user("zone_committee", zone)
     sheets = _book(api_client(user).get("/api/overview/export/"))
     assert list(sheets) == ["概况", "四色分类", "下级统计"]
-    summary = dict(sheets["概况"][1:])
+    summary = {row[0]: row[1] for row in sheets["概况"][1:]}
+    households = metrics.get("members.households")
+    assert {row[0]: row[2] for row in sheets["概况"][1:]}["户"] == f"{households.name}：{households.definition}"
     assert summary["户"] == 3 and summary["党建工作区"] == 1 and summary["村/社区"] == 2
     colors = {row[0]: row[1:] for row in sheets["四色分类"][1:]}
     assert colors["红色"][0] == 1 and colors["绿色"][0] == 1 and colors["橙色"] == (1, 0.3333)
@@ -83,7 +86,9 @@ def test_the_visits_dashboard_as_xlsx_in_the_users_scope():
     f.HouseholdFactory(color="red")  # another zone
     user = f.make_user("zone_committee", grid.village.zone)
     sheets = _book(_call(DashboardExport, "dashboard_export", user))
-    assert list(sheets) == ["概况", "四色分布", "各村逾期", "覆盖率趋势"]
+    assert list(sheets) == ["概况", "四色分布", "各村逾期", "覆盖率趋势", "口径"]
+    households = metrics.get("visits.households")
+    assert ("households", f"{households.name}：{households.definition}") in sheets["口径"]  # the registry's words
     header, row = sheets["概况"]
     assert "户数" in header and row[header.index("户数")] == 1
     assert [r[1] for r in sheets["四色分布"][1:] if r[0] == "red"] == ["红色"]
@@ -111,7 +116,9 @@ def test_the_mediation_statistics_as_xlsx_with_the_lists_filters():
     _case(f.VillageFactory())  # another zone
     user = f.make_user("zone_committee", village.zone)
     sheets = _book(_call(StatisticsExport, "statistics_export", user, {"group_by": "village"}))
-    assert list(sheets) == ["概况", "分组数据", "合计"]
+    assert list(sheets) == ["概况", "分组数据", "合计", "口径"]
+    received = metrics.get("mediation.received")
+    assert ("received", f"{received.name}：{received.definition}") in sheets["口径"]
     header = sheets["分组数据"][0]
     assert "受理" in header and "名称" in header
     assert [r[header.index("受理")] for r in sheets["分组数据"][1:]] == [2]

@@ -1,5 +1,6 @@
-"""One truth: the visits dashboard, the mediation statistics, the metrics API and a report show the same value for
-the same node and period."""
+"""One truth: the home overview, the visits dashboard, the mediation statistics, the metrics API and a report show
+the same value for the same node and period (the pages read the registry, core/metrics.py: tests/organization,
+tests/visits and tests/mediation check every figure of each page)."""
 import datetime
 
 import pytest
@@ -41,9 +42,12 @@ def test_dashboard_statistics_metrics_and_report_agree(zone_with_activity):
     statistics = client.get("/api/dispute-cases/statistics/", {"group_by": "zone", "zone": zone.pk,
                                                                "received_after": f"{year}-01-01",
                                                                "received_before": f"{year}-12-31"}).json()
+    overview = client.get("/api/overview/").json()
     values = {v["code"]: v["value"] for v in client.get("/api/metrics/values/", {
         "node": f"zone:{zone.pk}", "period": year,
-        "codes": "visits.households,visits.overdue,visits.coverage,mediation.received"}).json()["values"]}
+        "codes": "visits.households,visits.overdue,visits.coverage,mediation.received,visits.due_week,visits.color.green,"
+                 "visits.overdue_color.yellow,members.households,members.unlinked_households,villages.grids,"
+                 "mediation.referred"}).json()["values"]}
     report = client.post("/api/reports/", {"kind": "zone_yearly", "node": zone.pk, "period": year}, format="json").json()
     in_report = {f["code"]: f["value"] for f in report["figures"]}
 
@@ -51,3 +55,11 @@ def test_dashboard_statistics_metrics_and_report_agree(zone_with_activity):
     assert values["visits.overdue"] == dashboard["overdue"] == in_report["visits.overdue"]
     assert values["visits.coverage"] == round(100 * dashboard["coverage_rate"], 1) == in_report["visits.coverage"]
     assert values["mediation.received"] == statistics["total"]["received"] == in_report["mediation.received"] == 2
+    assert values["mediation.referred"] == statistics["total"]["referred"] == in_report["mediation.referred"] == 0
+    # the new figures: the dashboard's, the home page's, the API's and the report's are one
+    assert values["visits.due_week"] == dashboard["due_week"] == in_report["visits.due_week"]
+    assert values["visits.overdue_color.yellow"] == in_report["visits.overdue_color.yellow"] == 1
+    assert values["visits.color.green"] == overview["households_by_color"]["green"] == in_report["visits.color.green"] == 2
+    assert values["members.households"] == overview["households"] == in_report["members.households"] == 5
+    assert values["members.unlinked_households"] == overview["unlinked_households"] == 5
+    assert values["villages.grids"] == overview["grids"] == in_report["villages.grids"] == 1

@@ -1,4 +1,4 @@
-/* 调解统计：GET /api/dispute-cases/statistics/?group_by&received_after&received_before（口径见 mediation/selectors.py）。 */
+/* 调解统计：GET /api/dispute-cases/statistics/?group_by&received_after&received_before（指标登记表的数字，口径随答复给出）。 */
 function yearStart() {
   return new Date().getFullYear() + "-01-01";
 }
@@ -13,12 +13,22 @@ const RED = "#c8161e";
 Platform.page({
   mixins: [Platform.chartMixin()],
   data() {
-    return { loading: false, exporting: false, range: [yearStart(), today()], groupBy: "zone", rows: [], t: { by_source: {}, by_category: {} } };
+    return { loading: false, exporting: false, range: [yearStart(), today()], groupBy: "zone", rows: [], t: { by_source: {}, by_category: {} },
+             definitions: [] };
+  },
+  computed: {
+    /** {key: "名称：口径"} of each figure (the registry's definitions, shown beside the numbers). */
+    defs() {
+      return Object.fromEntries(this.definitions.map((x) => [x.key, x.definition]));
+    },
   },
   mounted() {
     this.load();
   },
   methods: {
+    both(a, b) {
+      return [this.defs[a], this.defs[b]].filter(Boolean).join("；");
+    },
     days(value) {
       return value === null || value === undefined ? "—" : Number(value).toFixed(1);
     },
@@ -37,6 +47,7 @@ Platform.page({
         const data = await Platform.api.get("/api/dispute-cases/statistics/", params);
         this.rows = data.rows;
         this.t = data.total;
+        this.definitions = data.definitions || [];
         await this.$nextTick();
         this.draw();
       });

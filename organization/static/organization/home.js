@@ -1,4 +1,4 @@
-/* 首页：管辖范围与实时统计（GET /api/me/、GET /api/overview/），导出统计表（GET /api/overview/export/）。 */
+/* 首页：管辖范围与实时统计（GET /api/me/、GET /api/overview/：指标登记表的数字及口径），导出统计表（GET /api/overview/export/）。 */
 Platform.page({
   mixins: [Platform.chartMixin()],
   data() {
@@ -24,9 +24,14 @@ Platform.page({
         return { value: c.value, label: c.label, count, share: total ? ((count * 100) / total).toFixed(1) + "%" : "—" };
       });
     },
+    /** The registry's link coverage (members.link_coverage, per cent), not recomputed here. */
     coverage() {
-      const total = this.counts.households || 0;
-      return total ? (((this.counts.links || 0) * 100) / total).toFixed(1) + "%" : "—";
+      const value = this.counts.link_coverage;
+      return value === null || value === undefined ? "—" : Number(value).toFixed(1) + "%";
+    },
+    /** {key: "名称：口径"} of each figure (GET /api/overview/ carries them from the registry). */
+    definitions() {
+      return this.counts.definitions || {};
     },
   },
   async mounted() {

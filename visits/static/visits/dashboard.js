@@ -1,4 +1,4 @@
-/* 走访看板：GET /api/visits/dashboard/?zone|town（四色分布、各村逾期、覆盖率趋势）与 /api/visits/coverage/?by=village。 */
+/* 走访看板：GET /api/visits/dashboard/?zone|town（指标登记表的数字及口径：四色分布、各村逾期与覆盖率；覆盖率趋势）。 */
 Platform.page({
   mixins: [Platform.chartMixin()],
   data() {
@@ -10,8 +10,7 @@ Platform.page({
       exporting: false,
       zone: Number(params.get("zone")) || (zones.length === 1 ? zones[0].id : null),
       town: Number(params.get("town")) || (towns.length === 1 ? towns[0].id : null),
-      d: { color_mix: [], overdue_by_village: [], coverage_trend: [] },
-      coverage: [],
+      d: { color_mix: [], overdue_by_village: [], coverage_trend: [], definitions: [] },
       loading: true,
     };
   },
@@ -30,10 +29,14 @@ Platform.page({
       return red ? red.overdue : 0;
     },
     villageRows() {
-      const cover = Object.fromEntries(this.coverage.map((c) => [c.id, c]));
-      return this.d.overdue_by_village.map((v) => Object.assign({}, v, {
-        covered: (cover[v.id] || {}).covered, rate: (cover[v.id] || {}).rate,
-      }));
+      return this.d.overdue_by_village;
+    },
+    /** {key: "名称：口径"} of each number (the registry's definitions, shown beside it). */
+    defs() {
+      return Object.fromEntries((this.d.definitions || []).map((x) => [x.key, x.definition]));
+    },
+    colorDefs() {
+      return (this.d.definitions || []).filter((x) => x.key.startsWith("color_")).map((x) => x.definition).join("；");
     },
   },
   mounted() {
@@ -59,12 +62,7 @@ Platform.page({
       const query = new URLSearchParams(this.params()).toString();
       window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
       await this.busy("loading", async () => {
-        const [d, coverage] = await Promise.all([
-          Platform.api.get("/api/visits/dashboard/", this.params()),
-          Platform.api.get("/api/visits/coverage/", Object.assign({ by: "village" }, this.params())),
-        ]);
-        this.d = d;
-        this.coverage = coverage;
+        this.d = await Platform.api.get("/api/visits/dashboard/", this.params());
         await this.$nextTick();
         this.draw();
       });
