@@ -8,8 +8,8 @@ PY := $(VENV)/bin/python
 run: setup            ## set up everything and run web + worker + beat (embedded PostgreSQL unless DATABASE_URL)
 	$(PY) manage.py run_platform
 
-test: setup           ## the whole test suite
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: setup           ## the whole test suite, one pytest worker per core (pytest-xdist; each its own test database)
+	$(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed assets
 

@@ -164,7 +164,7 @@ def visit_plan_figures(nodes: NodeSet, period: Period) -> dict:
     on = today()
     if period.end < on:
         return {node: dict.fromkeys(PLAN_CODES) for node in nodes.ids}
-    households = Household.objects.filter(**nodes.filter())
+    households = Household.objects.filter(archived_at__isnull=True, **nodes.filter())  # 在册, as visits.households
     overdue = overdue_q(on=on)
     measures = {
         **{f"visits.color.{c}": Count("id", filter=Q(color=c)) for c in HouseholdColor.values},
