@@ -11,8 +11,9 @@ the node and period, and last year's beside it. The floor replays the SQL statem
 in one process, each with its own database connection and Django test client (full middleware, token auth,
 scope), sending requests back to back for a fixed number of rounds.
 
-Only the section between <!-- bench:reports:start --> and <!-- bench:reports:end --> of BENCHMARKS.md is
-rewritten.
+Only the block between <!-- bench:<section>:start --> and <!-- bench:<section>:end --> of BENCHMARKS.md is
+rewritten (``--section reports``, the default, at district scale; ``--section reports-million`` on a
+``seed_demo --scale million`` database).
 
     DATABASE_URL=postgres://…/bench_district python bench/reports_bench.py [--rounds 10] [--no-write]
 """
@@ -57,7 +58,6 @@ from reports.selectors import figures_warm  # noqa: E402
 from zones.models import Town, WorkZone  # noqa: E402
 
 BENCHMARKS = ROOT / "BENCHMARKS.md"
-START, END = "<!-- bench:reports:start -->", "<!-- bench:reports:end -->"
 
 
 def timed(work, repeat: int = 3) -> tuple[float, list[str]]:
@@ -159,6 +159,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=10, help="requests per client (20 clients)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    parser.add_argument("--section", default="reports",
+                        help="the BENCHMARKS.md block to rewrite: reports (district scale) or reports-million")
     args = parser.parse_args()
 
     year = timezone.localdate().year
@@ -211,12 +213,13 @@ def main() -> None:
     print(text)
     if not args.no_write:
         body = BENCHMARKS.read_text(encoding="utf-8")
-        block = f"{START}\n{text}\n{END}"
-        if START in body:
-            head, rest = body.split(START, 1)
-            body = head + block + rest.split(END, 1)[1]
+        start, end = f"<!-- bench:{args.section}:start -->", f"<!-- bench:{args.section}:end -->"
+        block = f"{start}\n{text}\n{end}"
+        if start in body:
+            head, rest = body.split(start, 1)
+            body = head + block + rest.split(end, 1)[1]
         else:
-            body = body.rstrip() + "\n\n## Figures and reports (issue 11)\n\n" + block + "\n"
+            body = body.rstrip() + "\n\n" + block + "\n"
         BENCHMARKS.write_text(body, encoding="utf-8")
 
 
