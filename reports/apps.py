@@ -6,3 +6,6 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = "统计与报告"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the start-up check)

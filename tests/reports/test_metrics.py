@@ -293,3 +293,12 @@ def test_metrics_page_is_for_the_levels_of_ones_grants(world):
     assert answer.status_code == 200
     assert answer.context["page_data"]["levels"] == ["zone", "village"]
     assert page_client(world["admin"]).get("/reports/metrics/").context["page_data"]["levels"][0] == "district"
+
+
+def test_the_cache_must_outlive_the_warming_interval():
+    from reports.checks import figures_cache_problems
+
+    assert figures_cache_problems(300, 4) == []
+    assert figures_cache_problems(0, 4) == []  # off
+    assert [w.id for w in figures_cache_problems(240, 4)] == ["reports.W001"]
+    assert "METRICS_WARM_MINUTES" in figures_cache_problems(120, 10)[0].msg
