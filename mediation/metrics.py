@@ -56,6 +56,6 @@ def _figures(stats: dict) -> dict:
 def mediation_figures(nodes: NodeSet, period: Period) -> dict:
     cases = DisputeCase.objects.filter(period_bounds(period.start, period.end), **nodes.filter())
     if nodes.level == "district":
-        return {None: _figures(case_statistics(cases, group_by="town")["total"])}
-    stats = case_statistics(cases, group_by=nodes.level)
+        return {None: _figures(case_statistics(cases, group_by="town", total_only=True)["total"])}
+    stats = case_statistics(cases, group_by=nodes.level, rows_only=True)
     return {row["id"]: _figures(row) for row in stats["rows"]}
