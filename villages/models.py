@@ -198,6 +198,9 @@ class Household(Archivable, PinyinKeyMixin, pii.ProtectedPhoneMixin, models.Mode
             updated_index("household_updated"),  # incremental pulls (?updated_since=)
             models.Index(fields=["zone", "id"], name="household_zone_id"),
             models.Index(fields=["town", "id"], name="household_town_id"),
+            # the lists (archived households left out): count and page by index alone (index-only scans)
+            models.Index(fields=["zone", "id"], condition=Q(archived_at__isnull=True), name="household_zone_active"),
+            models.Index(fields=["town", "id"], condition=Q(archived_at__isnull=True), name="household_town_active"),
             models.Index(fields=["village", "color"], name="household_village_color"),
             models.Index(fields=["grid", "id"], name="household_grid_id"),
             models.Index(fields=["phone_hash"], name="household_phone_hash"),  # no LIKE companion: hashes are matched whole
