@@ -33,6 +33,11 @@ KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,8}$")
 SHORTHAND_KEY_ID = "1"
 DEV_KEYS_FILE = "dev-keys.json"
 
+# Management commands that read only the code and the schema, never a signed or encrypted value: in production
+# they run without the keys (throwaway random ones, neither stored nor exported), so a reviewer's or a deploy
+# pipeline's ``manage.py makemigrations --check`` needs no secrets.
+KEY_FREE_COMMANDS = frozenset({"makemigrations"})
+
 PRODUCTION_HINT = ("生产环境（已设置 DATABASE_URL 且未开启 DJANGO_DEBUG）必须通过环境变量提供随机密钥，"
                    "例如：python -c \"import secrets; print(secrets.token_urlsafe(48))\"")
 
@@ -87,14 +92,25 @@ def _refuse_weak(name: str, value: str) -> None:
         raise ImproperlyConfigured(f"密钥 {name} 太短（至少 {MIN_KEY_LENGTH} 个字符）：{PRODUCTION_HINT}")
 
 
-def load_keys(env, *, debug: bool, var_dir: Path) -> tuple[str, list[tuple[str, str]]]:
-    """Return ``(SECRET_KEY, PII_KEYS)`` from the environment, or refuse to start."""
+def manage_command(argv: list[str] | None = None) -> str | None:
+    """The management command this process runs (``manage.py makemigrations`` → "makemigrations"), else None."""
+    argv = sys.argv if argv is None else argv
+    if len(argv) > 1 and Path(argv[0]).name in ("manage.py", "django-admin"):
+        return argv[1]
+    return None
+
+
+def load_keys(env, *, debug: bool, var_dir: Path, command: str | None = None) -> tuple[str, list[tuple[str, str]]]:
+    """Return ``(SECRET_KEY, PII_KEYS)`` from the environment, or refuse to start. ``command``: the management
+    command being run; one of ``KEY_FREE_COMMANDS`` gets throwaway keys when none are set."""
     secret_key = env.str("DJANGO_SECRET_KEY", default="")
     pii_keys_spec = env.str("PII_KEYS", default="")
     pii_key = env.str("PII_KEY", default="")
     if pii_keys_spec and pii_key:
         raise ImproperlyConfigured("PII_KEYS 与 PII_KEY 只能设置其一（PII_KEY 是只有一个密钥时的简写）。")
     production = "DATABASE_URL" in env and not debug
+    if production and command in KEY_FREE_COMMANDS and not (secret_key or pii_keys_spec or pii_key):
+        return secrets.token_urlsafe(48), [(SHORTHAND_KEY_ID, secrets.token_urlsafe(48))]
     if not production and not (secret_key and (pii_keys_spec or pii_key)):
         dev = _dev_keys(var_dir)
         secret_key = secret_key or dev["DJANGO_SECRET_KEY"]

@@ -16,8 +16,8 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # Secret key, and the personal-data key ring (config/keys.py): refused in production when missing or a default.
-from config.keys import load_keys  # noqa: E402
-SECRET_KEY, PII_KEYS = load_keys(env, debug=DEBUG, var_dir=VAR_DIR)
+from config.keys import load_keys, manage_command  # noqa: E402
+SECRET_KEY, PII_KEYS = load_keys(env, debug=DEBUG, var_dir=VAR_DIR, command=manage_command())
 # --- Keys (issue 8 §1, §4) ---
 # Environment: DJANGO_SECRET_KEY; PII_KEYS = "id:key,…" newest first (the first encrypts, all decrypt)
 # or its one-key shorthand PII_KEY (= "1:<key>"). Required in production (DATABASE_URL set, DEBUG off);

@@ -9,7 +9,7 @@ import environ
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.keys import REPOSITORY_DEFAULTS, load_keys, parse_pii_keys
+from config.keys import REPOSITORY_DEFAULTS, load_keys, manage_command, parse_pii_keys
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 GOOD_SECRET = "a-random-secret-key-for-this-test-0f3e2d1c0b9a8f7e"
@@ -121,3 +121,26 @@ def test_an_embedded_database_seeded_under_the_old_default_stays_readable(key_en
     (tmp_path / "pgdata").mkdir()
     _secret, ring = load_keys(key_env(), debug=False, var_dir=tmp_path)
     assert [key_id for key_id, _ in ring] == ["2", "1"] and ring[1][1] == DEFAULT
+
+
+def test_makemigrations_needs_no_keys_in_production(key_env, tmp_path):
+    env = key_env(DATABASE_URL="postgres://x/y")
+    secret, ring = load_keys(env, debug=False, var_dir=tmp_path, command="makemigrations")
+    assert len(secret) >= 32 and len(ring[0][1]) >= 32 and secret != ring[0][1]
+    assert not (tmp_path / "dev-keys.json").exists() and "DJANGO_SECRET_KEY" not in os.environ  # throwaway
+    with pytest.raises(ImproperlyConfigured):  # any other command still refuses
+        load_keys(env, debug=False, var_dir=tmp_path, command="migrate")
+    with pytest.raises(ImproperlyConfigured):  # keys set but weak are still refused
+        load_keys(key_env(DJANGO_SECRET_KEY="short"), debug=False, var_dir=tmp_path, command="makemigrations")
+    assert manage_command(["manage.py", "makemigrations", "--check"]) == "makemigrations"
+    assert manage_command(["gunicorn", "config.wsgi"]) is None
+
+
+def test_a_reviewer_can_check_migrations_without_keys():
+    env = {k: v for k, v in os.environ.items() if k not in KEY_VARIABLES and not k.startswith("PYTEST")}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=os.environ.get(
+        "DATABASE_URL", "postgres://root@127.0.0.1:5432/unused"))
+    result = subprocess.run([sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"], cwd=BASE_DIR,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "No changes detected" in result.stdout
