@@ -50,16 +50,30 @@ def _check_columns() -> None:
 _check_columns()
 
 
+def _day_sums(where: str, *, sign: int = 1) -> str:
+    """SQL: (village, day, each measure summed, times `sign`) of the visits matching `where` (over ``v``, ``h``)."""
+    sums = ", ".join(f"{sign} * sum({sql})" for sql in MEASURES.values())
+    return (f"SELECT h.village_id, v.visited_on, {sums} FROM {_VISITS} v JOIN villages_household h ON h.id = v.household_id "
+            f"WHERE {where} GROUP BY 1, 2")
+
+
+def _year_days(where: str) -> str:
+    """SQL: (household, year, its in-person days as bits) of the in-person visits matching `where` (over ``v``)."""
+    return (f"SELECT v.household_id, extract(year FROM v.visited_on)::int, bit_or({_DAY_BIT}) FROM {_VISITS} v "
+            f"WHERE v.method = 'in_person' AND {where} GROUP BY 1, 2")
+
+
+_DAY_INSERT = f"INSERT INTO {_DAY_TABLE} AS d (village_id, day, {', '.join(COLUMNS)}) "
+_YEAR_INSERT = f"INSERT INTO {_YEAR_TABLE} AS y (household_id, year, days) "
+
+
 def _add(visit_ids: list[int], sign: int) -> None:
     """Add (sign 1) or subtract (sign -1) the contribution of these visits to their village's days."""
-    sums = ", ".join(f"{sign} * sum({sql})" for sql in MEASURES.values())
     updates = ", ".join(f"{c} = d.{c} + excluded.{c}" for c in COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {_DAY_TABLE} AS d (village_id, day, {', '.join(COLUMNS)}) "
-            f"SELECT h.village_id, v.visited_on, {sums} FROM {_VISITS} v JOIN villages_household h ON h.id = v.household_id "
-            f"WHERE v.id = ANY(%s) GROUP BY h.village_id, v.visited_on "
-            f"ON CONFLICT (village_id, day) DO UPDATE SET {updates}",
+            _DAY_INSERT + _day_sums("v.id = ANY(%s)", sign=sign)
+            + f" ON CONFLICT (village_id, day) DO UPDATE SET {updates}",
             [visit_ids],
         )
 
@@ -70,9 +84,8 @@ def visit_logged(visit: Visit) -> None:
     if visit.method == VisitMethod.IN_PERSON:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {_YEAR_TABLE} AS y (household_id, year, days) "
-                f"SELECT v.household_id, extract(year FROM v.visited_on)::int, {_DAY_BIT} FROM {_VISITS} v WHERE v.id = %s "
-                f"ON CONFLICT (year, household_id) DO UPDATE SET days = y.days | excluded.days",
+                _YEAR_INSERT + _year_days("v.id = %s")
+                + " ON CONFLICT (year, household_id) DO UPDATE SET days = y.days | excluded.days",
                 [visit.pk],
             )
 
@@ -93,10 +106,7 @@ def household_years_rebuild(household_id: int, *, years: set[int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {_YEAR_TABLE} WHERE household_id = %s AND year = ANY(%s)", [household_id, list(years)])
         cursor.execute(
-            f"INSERT INTO {_YEAR_TABLE} (household_id, year, days) "
-            f"SELECT v.household_id, extract(year FROM v.visited_on)::int, bit_or({_DAY_BIT}) FROM {_VISITS} v "
-            f"WHERE v.household_id = %s AND v.method = 'in_person' AND extract(year FROM v.visited_on)::int = ANY(%s) "
-            f"GROUP BY 1, 2",
+            _YEAR_INSERT + _year_days("v.household_id = %s AND extract(year FROM v.visited_on)::int = ANY(%s)"),
             [household_id, list(years)],
         )
 
@@ -106,8 +116,7 @@ def rebuild(*, village_ids: list[int] | None = None) -> int:
     """Recompute the village-day sums from the visits: every village, or these (households left or joined them).
     The in-person days are per household and do not depend on the village; a full rebuild recomputes them too.
     Returns the number of village-day rows written."""
-    where, params = ("", []) if village_ids is None else ("WHERE h.village_id = ANY(%s)", [list(village_ids)])
-    sums = ", ".join(f"sum({sql})" for sql in MEASURES.values())
+    where, params = ("true", []) if village_ids is None else ("h.village_id = ANY(%s)", [list(village_ids)])
     with connection.cursor() as cursor:
         # concurrent visit_logged additions wait for this transaction, then add to the rebuilt rows
         cursor.execute(f"LOCK TABLE {_DAY_TABLE} IN SHARE ROW EXCLUSIVE MODE")
@@ -115,53 +124,34 @@ def rebuild(*, village_ids: list[int] | None = None) -> int:
             cursor.execute(f"TRUNCATE {_DAY_TABLE}")
         else:
             cursor.execute(f"DELETE FROM {_DAY_TABLE} WHERE village_id = ANY(%s)", params)
-        cursor.execute(
-            f"INSERT INTO {_DAY_TABLE} (village_id, day, {', '.join(COLUMNS)}) "
-            f"SELECT h.village_id, v.visited_on, {sums} FROM {_VISITS} v JOIN villages_household h ON h.id = v.household_id "
-            f"{where} GROUP BY h.village_id, v.visited_on",
-            params,
-        )
+        cursor.execute(_DAY_INSERT + _day_sums(where), params)
         written = cursor.rowcount
         if village_ids is None:
             cursor.execute(f"LOCK TABLE {_YEAR_TABLE} IN SHARE ROW EXCLUSIVE MODE")
             cursor.execute(f"TRUNCATE {_YEAR_TABLE}")
-            cursor.execute(
-                f"INSERT INTO {_YEAR_TABLE} (household_id, year, days) "
-                f"SELECT v.household_id, extract(year FROM v.visited_on)::int, bit_or({_DAY_BIT}) FROM {_VISITS} v "
-                f"WHERE v.method = 'in_person' GROUP BY 1, 2"
-            )
+            cursor.execute(_YEAR_INSERT + _year_days("true"))
     return written
 
 
 def differences(*, since: datetime.date | None = None) -> int:
     """How many village-day rows and household-year rows (from `since`) differ from a recount of the visits: 0 when
-    the tables are exact."""
-    sums = ", ".join(f"sum({sql}) AS {c}" for c, sql in MEASURES.items())
-    cols = ", ".join(COLUMNS)
-    since_v, since_d = ("AND v.visited_on >= %s", "WHERE d.day >= %s") if since else ("", "")
-    params = [since, since] if since else []
+    the tables are exact (village-day rows summing to nothing, left by corrections, are not differences)."""
+    since = since or datetime.date(1, 1, 1)
+    recount = _day_sums("v.visited_on >= %s")
+    kept = f"SELECT village_id, day, {', '.join(COLUMNS)} FROM {_DAY_TABLE} WHERE day >= %s AND total <> 0"
+    years_recount = _year_days("v.visited_on >= make_date(%s, 1, 1)")
+    years_kept = f"SELECT household_id, year, days FROM {_YEAR_TABLE} WHERE year >= %s"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT count(DISTINCT (village_id, day)) FROM ("
-            f"  (SELECT h.village_id, v.visited_on AS day, {sums} FROM {_VISITS} v "
-            f"   JOIN villages_household h ON h.id = v.household_id WHERE true {since_v} GROUP BY 1, 2 "
-            f"   EXCEPT SELECT village_id, day, {cols} FROM {_DAY_TABLE} d {since_d}) "
-            f"  UNION ALL "
-            f"  (SELECT village_id, day, {cols} FROM {_DAY_TABLE} d {since_d} {'AND' if since else 'WHERE'} d.total <> 0 "
-            f"   EXCEPT SELECT h.village_id, v.visited_on, {sums.replace(' AS ', ' AS x_')} FROM {_VISITS} v "
-            f"   JOIN villages_household h ON h.id = v.household_id WHERE true {since_v} GROUP BY 1, 2)"
-            f") AS diff (village_id, day)",
-            params * 2,
+            f"SELECT count(DISTINCT (village_id, day)) FROM "
+            f"(({recount} EXCEPT {kept}) UNION ALL ({kept} EXCEPT {recount})) AS diff (village_id, day)",
+            [since] * 4,
         )
         differing = cursor.fetchone()[0]
-        year_from = since.year if since else 0
-        recount = (f"SELECT v.household_id, extract(year FROM v.visited_on)::int AS year, bit_or({_DAY_BIT}) FROM {_VISITS} v "
-                   f"WHERE v.method = 'in_person' AND v.visited_on >= make_date(greatest(%s, 1), 1, 1) GROUP BY 1, 2")
-        kept = f"SELECT household_id, year, days FROM {_YEAR_TABLE} WHERE year >= %s"
         cursor.execute(
             f"SELECT count(DISTINCT (household_id, year)) FROM "
-            f"(({recount} EXCEPT {kept}) UNION ALL ({kept} EXCEPT {recount})) AS diff (household_id, year)",
-            [year_from] * 4,
+            f"(({years_recount} EXCEPT {years_kept}) UNION ALL ({years_kept} EXCEPT {years_recount})) AS diff (household_id, year)",
+            [since.year] * 4,
         )
         return differing + cursor.fetchone()[0]
 
